@@ -2,7 +2,10 @@ package core
 
 /*
 #cgo CFLAGS: -I${SRCDIR}/../include -I${SRCDIR}/../asm -Wall -Wextra -fvisibility=hidden
-#cgo LDFLAGS: -ldl
+// Guest modules call the lucet_vmctx_* functions by name, so a program
+// linking this package must export its symbols to dlopen'd objects (cgo
+// allows no finer flag than -rdynamic for that).
+#cgo LDFLAGS: -ldl -rdynamic
 #include <stdlib.h>
 #include "instance.h"
 #include "loader.h"
