@@ -142,22 +142,34 @@ func (inst *Instance) heapLimit() uint64 {
 
 // mapSlot makes the parts of the slot an instance uses accessible and points
 // the instance page at them.
+//
+// mprotect is the dominant cost of an instance's life (each call splits or
+// merges mappings and flushes other threads' TLBs), so a slot keeps its
+// protections between tenants: the instance page, stack, globals and signal
+// stack are opened the first time the slot is used, and the heap's
+// accessible part is only moved when the new tenant's initial size differs
+// from what the slot had open. Memory is zeroed on release (wipeSlot), so
+// nothing of a tenant survives it, and everything past the accessible heap
+// is inaccessible whenever an instance lives in the slot.
 func (inst *Instance) mapSlot() error {
-	r, lay := inst.region, inst.region.layout
+	r, lay, slot := inst.region, inst.region.layout, inst.slot
 	initial := uintptr(inst.module.desc.heap.initial_size)
 	rw := unix.PROT_READ | unix.PROT_WRITE
-	for _, part := range []struct{ off, n uintptr }{
-		{0, instancePageSize},
-		{lay.heap, initial},
-		{lay.stack, lay.sigstackGuard - lay.stack}, // stack, then globals
-		{lay.sigstack, sigstackSize},
-	} {
-		if part.n == 0 {
-			continue
+
+	if !r.prepared[slot] {
+		for _, part := range []struct{ off, n uintptr }{
+			{0, instancePageSize},
+			{lay.stack, lay.sigstackGuard - lay.stack}, // stack, then globals
+			{lay.sigstack, sigstackSize},
+		} {
+			if err := unix.Mprotect(r.slotMem(slot, part.off, part.n), rw); err != nil {
+				return errorf(CodeInternal, "mprotect of %d slot bytes: %v", part.n, err)
+			}
 		}
-		if err := unix.Mprotect(r.slotMem(inst.slot, part.off, part.n), rw); err != nil {
-			return errorf(CodeInternal, "mprotect of %d slot bytes: %v", part.n, err)
-		}
+		r.prepared[slot] = true
+	}
+	if err := r.setOpenHeap(slot, initial); err != nil {
+		return err
 	}
 
 	base := r.slotBase(inst.slot)
@@ -215,6 +227,7 @@ func (inst *Instance) Reset() error {
 	r, lay, p := inst.region, inst.region.layout, inst.page
 	initial := uint64(inst.module.desc.heap.initial_size)
 	heapLen := uint64(p.f.heap_len)
+	r.openHeap[inst.slot] = uintptr(heapLen) // the guest may have grown it
 
 	// Discarding private anonymous pages makes them read back as zeros.
 	for _, part := range []struct{ off, n uintptr }{
@@ -229,11 +242,8 @@ func (inst *Instance) Reset() error {
 			return errorf(CodeInternal, "discarding instance memory: %v", err)
 		}
 	}
-	if heapLen > initial {
-		grown := r.slotMem(inst.slot, lay.heap+uintptr(initial), uintptr(heapLen-initial))
-		if err := unix.Mprotect(grown, unix.PROT_NONE); err != nil {
-			return errorf(CodeInternal, "shrinking the heap: %v", err)
-		}
+	if err := r.setOpenHeap(inst.slot, uintptr(initial)); err != nil {
+		return err
 	}
 	p.f.heap_len = C.uint64_t(initial)
 	C.memset(unsafe.Pointer(&p.f.fault), 0, C.sizeof_struct_lucet_fault_record)
@@ -266,20 +276,23 @@ func (inst *Instance) Release() error {
 		pointer.Unref(inst.handle)
 		inst.handle = nil
 	}
-	inst.page = nil
+	inst.region.openHeap[inst.slot] = uintptr(inst.page.f.heap_len) // the guest may have grown it
 	inst.wipeSlot()
+	inst.page = nil
 	inst.region.returnSlot(inst.slot)
 	inst.module.drop()
 	return nil
 }
 
-// wipeSlot zeroes everything the instance touched and makes the slot
-// inaccessible again, except the zeroed instance page (so that a stale
-// pointer to it reads a dead magic number rather than faulting).
+// wipeSlot zeroes everything the instance touched. Only the ranges that
+// can hold data are discarded: a call over the whole 8 GiB heap reservation
+// would cost page-table walks for nothing.
 func (inst *Instance) wipeSlot() {
 	r, lay := inst.region, inst.region.layout
-	unix.Madvise(r.slotMem(inst.slot, 0, lay.size), unix.MADV_DONTNEED)
-	unix.Mprotect(r.slotMem(inst.slot, lay.heap, lay.size-lay.heap), unix.PROT_NONE)
+	open := r.openHeap[inst.slot]
+	// Discarded private anonymous pages read back as zeros.
+	unix.Madvise(r.slotMem(inst.slot, 0, lay.heap+open), unix.MADV_DONTNEED)
+	unix.Madvise(r.slotMem(inst.slot, lay.stack, lay.size-lay.stack), unix.MADV_DONTNEED)
 }
 
 // InstanceFromPage returns the Instance whose page is at p, or nil when p is
