@@ -10,7 +10,10 @@
  *   +------+------+------+------+------+------+------+-------+-------+
  *
  * A saved rsp points at the return address of the lucet_context_swap call
- * that saved it, so loading a context ends with `ret`. A fresh guest context
+ * that saved it, so loading a context ends by popping that address and
+ * jumping to it. The control words are loaded only when they differ from
+ * the current ones (ldmxcsr and fldcw are slow), except by
+ * lucet_context_set, whose caller may be anywhere. A fresh guest context
  * has rsp pointing at the address of lucet_context_bootstrap instead, with
  * the guest's stack arguments just above it, and its callee-saved registers
  * carry the bootstrap's inputs:
@@ -21,6 +24,12 @@
  *   r14  struct lucet_context *     host context to resume afterwards
  *
  * These survive the guest call because the guest must preserve them.
+ *
+ * Loading a context pops its return address and jumps to it rather than
+ * executing `ret`: after a stack switch the CPU's return-address predictor
+ * holds the other stack's addresses, so every `ret` here would mispredict,
+ * while an indirect jump is predicted from its own history. r11 is free to
+ * use: it is caller-saved and carries no argument.
  */
 
 #include "context.h"
@@ -43,8 +52,16 @@ lucet_context_swap:
     movq    %rsp, LUCET_CONTEXT_RSP(%rdi)       /* points at our return address */
     stmxcsr LUCET_CONTEXT_MXCSR(%rdi)           /* SSE control and status */
     fnstcw  LUCET_CONTEXT_FPUCW(%rdi)           /* x87 control word */
-    movq    %rsi, %rdi                          /* the context to load */
-    jmp     lucet_context_set_body
+    movl    LUCET_CONTEXT_MXCSR(%rsi), %eax     /* load each control word only */
+    cmpl    LUCET_CONTEXT_MXCSR(%rdi), %eax     /* when it differs: both loads */
+    je      1f                                  /* are slow, and the host and */
+    ldmxcsr LUCET_CONTEXT_MXCSR(%rsi)           /* guest usually agree */
+1:  movzwl  LUCET_CONTEXT_FPUCW(%rsi), %eax
+    cmpw    LUCET_CONTEXT_FPUCW(%rdi), %ax
+    je      2f
+    fldcw   LUCET_CONTEXT_FPUCW(%rsi)
+2:  movq    %rsi, %rdi                          /* the context to load */
+    jmp     lucet_context_load_registers
     .cfi_endproc
     .size   lucet_context_swap, .-lucet_context_swap
 
@@ -55,17 +72,18 @@ lucet_context_swap:
     .align  16
 lucet_context_set:
     .cfi_startproc
-lucet_context_set_body:
+    ldmxcsr LUCET_CONTEXT_MXCSR(%rdi)           /* SSE control and status */
+    fldcw   LUCET_CONTEXT_FPUCW(%rdi)           /* x87 control word */
+lucet_context_load_registers:
     movq    LUCET_CONTEXT_RBX(%rdi), %rbx       /* restore callee-saved registers */
     movq    LUCET_CONTEXT_RBP(%rdi), %rbp
     movq    LUCET_CONTEXT_R12(%rdi), %r12
     movq    LUCET_CONTEXT_R13(%rdi), %r13
     movq    LUCET_CONTEXT_R14(%rdi), %r14
     movq    LUCET_CONTEXT_R15(%rdi), %r15
-    ldmxcsr LUCET_CONTEXT_MXCSR(%rdi)           /* SSE control and status */
-    fldcw   LUCET_CONTEXT_FPUCW(%rdi)           /* x87 control word */
     movq    LUCET_CONTEXT_RSP(%rdi), %rsp       /* switch stacks */
-    ret                                         /* to the saved return address */
+    popq    %r11                                /* the saved return address */
+    jmp     *%r11                               /* not ret: see below */
     .cfi_endproc
     .size   lucet_context_set, .-lucet_context_set
 
@@ -101,7 +119,17 @@ lucet_context_bootstrap:
     movq    %rax, LUCET_RETVAL_GP(%r13)         /* integer result */
     movdqu  %xmm0, LUCET_RETVAL_FP(%r13)        /* floating-point result */
     movq    %r14, %rdi                          /* back to the host */
-    jmp     lucet_context_set_body
+    stmxcsr -8(%rsp)                            /* the guest's control words, */
+    fnstcw  -4(%rsp)                            /* in the red zone */
+    movl    LUCET_CONTEXT_MXCSR(%rdi), %eax     /* restore each only if the */
+    cmpl    -8(%rsp), %eax                      /* guest changed it */
+    je      1f
+    ldmxcsr LUCET_CONTEXT_MXCSR(%rdi)
+1:  movzwl  LUCET_CONTEXT_FPUCW(%rdi), %eax
+    cmpw    -4(%rsp), %ax
+    je      2f
+    fldcw   LUCET_CONTEXT_FPUCW(%rdi)
+2:  jmp     lucet_context_load_registers
     .cfi_endproc
     .size   lucet_context_bootstrap, .-lucet_context_bootstrap
 

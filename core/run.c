@@ -100,12 +100,6 @@ static uint64_t val_bits(const struct lucet_val *v, uint32_t wasm_type)
     }
 }
 
-/*
- * Arguments beyond the registers go on the guest stack. The limit keeps the
- * copy well inside the smallest stack while allowing any sane signature.
- */
-#define MAX_STACK_ARGS 1024
-
 static const char *function_name(const struct lucet_instance *inst, uint32_t index)
 {
     const struct lucet_module_function *fn = &inst->f.module->desc->functions[index];
@@ -120,9 +114,8 @@ enum lucet_error lucet_core_run_function(struct lucet_instance *inst, uint32_t f
     const struct lucet_module_function *fn;
     const struct lucet_module_signature *sig;
     struct lucet_boot_args *boot;
-    uint64_t stack_args[MAX_STACK_ARGS];
     unsigned ngp = 1, nfp = 0, nstack = 0;
-    uint64_t *sp;
+    uint64_t *sp, *stack_args;
     struct lucet_signal_guard guard;
 
     if (!lucet_instance_is_live(inst))
@@ -157,11 +150,36 @@ enum lucet_error lucet_core_run_function(struct lucet_instance *inst, uint32_t f
                                (unsigned long)argc);
 
     /*
+     * Lay out the fresh guest stack: the arguments that do not fit in
+     * registers go where the guest's call will see them, 16-byte aligned,
+     * and below them the bootstrap's address for the context switch to
+     * return into. Count them first so they can be written in place.
+     */
+    for (uint32_t i = 0; i < sig->param_count; i++) {
+        bool fp = sig->params[i] == lucet_module_valtype_f32 ||
+                  sig->params[i] == lucet_module_valtype_f64;
+        unsigned *used = fp ? &nfp : &ngp;
+
+        if (*used < (fp ? LUCET_BOOT_FP_REGS : LUCET_BOOT_GP_REGS))
+            (*used)++;
+        else
+            nstack++;
+    }
+    if ((uint64_t)(nstack + 2) * sizeof(uint64_t) > inst->f.stack_size / 2)
+        return lucet_core_fail(lucet_error_unsupported, "%u stack arguments do not fit the stack",
+                               nstack);
+    sp = (uint64_t *)(inst->f.stack + inst->f.stack_size) - ((nstack + 1) & ~1u);
+    stack_args = sp;
+    *--sp = (uint64_t)(uintptr_t)lucet_context_bootstrap;
+
+    /*
      * Place each argument as the SysV ABI would: integers in rdi..r9 after
      * the vmctx, floats in xmm0..xmm7, the rest on the stack in order.
      */
     boot = &inst->f.boot_args;
     boot->gp[0] = (uint64_t)(uintptr_t)inst->f.heap;
+    ngp = 1;
+    nfp = 0;
     for (uintptr_t i = 0; i < argc; i++) {
         uint32_t want = sig->params[i];
         uint32_t have = val_wasm_type(argv[i].ty);
@@ -182,21 +200,8 @@ enum lucet_error lucet_core_run_function(struct lucet_instance *inst, uint32_t f
             boot->gp[ngp++] = bits;
             continue;
         }
-        if (nstack == MAX_STACK_ARGS)
-            return lucet_core_fail(lucet_error_unsupported,
-                                   "more than %d stack arguments", MAX_STACK_ARGS);
-        stack_args[nstack++] = bits;
+        *stack_args++ = bits;
     }
-
-    /*
-     * Lay out the fresh guest stack: stack arguments at the 16-byte aligned
-     * point the guest's call will see, and below them the bootstrap's address
-     * for the context switch to return into.
-     */
-    sp = (uint64_t *)(inst->f.stack + inst->f.stack_size);
-    sp -= (nstack + 1) & ~1u;
-    memcpy(sp, stack_args, nstack * sizeof(uint64_t));
-    *--sp = (uint64_t)(uintptr_t)lucet_context_bootstrap;
 
     inst->f.guest_ctx = (struct lucet_context){
         .rbx = (uint64_t)(uintptr_t)boot,
@@ -233,30 +238,55 @@ enum lucet_error lucet_core_run_function(struct lucet_instance *inst, uint32_t f
     }
 }
 
-static int compare_export_name(const void *key, const void *elem)
+/*
+ * strcmp, inlined: export names are short, and on the run path a call into
+ * libc's vectorised strcmp costs more than the comparison itself.
+ */
+static inline int compare_names(const char *a, const char *b)
 {
-    const struct lucet_module_export *const *exp = elem;
+    while (*a != 0 && *a == *b) {
+        a++;
+        b++;
+    }
+    return (unsigned char)*a - (unsigned char)*b;
+}
 
-    return strcmp((const char *)key, (*exp)->name);
+/* The export called name, by binary search of the sorted exports, or NULL. */
+static const struct lucet_module_export *find_export(const struct lucet_loaded_module *mod,
+                                                     const char *name)
+{
+    uint32_t lo = 0, hi = mod->desc->export_count;
+
+    while (lo < hi) {
+        uint32_t mid = lo + (hi - lo) / 2;
+        int c = compare_names(name, mod->sorted_exports[mid]->name);
+
+        if (c == 0)
+            return mod->sorted_exports[mid];
+        if (c < 0)
+            hi = mid;
+        else
+            lo = mid + 1;
+    }
+    return NULL;
 }
 
 enum lucet_error lucet_core_run_export(struct lucet_instance *inst, const char *name,
                                        uintptr_t argc, const struct lucet_val *argv)
 {
     const struct lucet_loaded_module *mod;
-    const struct lucet_module_export *const *found;
+    const struct lucet_module_export *found;
 
     if (!lucet_instance_is_live(inst))
         return lucet_core_fail(lucet_error_invalid_argument, "instance is NULL or released");
     if (name == NULL)
         return lucet_core_fail(lucet_error_invalid_argument, "entrypoint name is NULL");
     mod = inst->f.module;
-    found = bsearch(name, mod->sorted_exports, mod->desc->export_count,
-                    sizeof *mod->sorted_exports, compare_export_name);
+    found = find_export(mod, name);
     if (found == NULL)
         return lucet_core_fail(lucet_error_symbol_not_found, "module %s has no export named \"%s\"",
                                mod->path, name);
-    return lucet_core_run_function(inst, (*found)->function, argc, argv);
+    return lucet_core_run_function(inst, found->function, argc, argv);
 }
 
 /* The function index of a table element, or LUCET_MODULE_NO_FUNCTION. */
