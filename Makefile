@@ -36,7 +36,7 @@ GUEST_C := $(wildcard ctests/guests/*.c)
 GUEST_S := $(wildcard ctests/guests/*.S)
 GUESTS := $(GUEST_C:ctests/guests/%.c=$(BUILD)/ctests/guests/%.so) $(GUEST_S:ctests/guests/%.S=$(BUILD)/ctests/guests/%.so)
 
-.PHONY: all lib demo test gotest ctest vet fmt-check install clean bench
+.PHONY: all lib demo test gotest ctest install-check vet fmt-check install clean bench
 
 all: lib $(BUILD)/lucet.pc $(BUILD)/examples/demo $(BUILD)/examples/guest.so
 
@@ -56,9 +56,12 @@ $(BUILD)/include/%.h: include/%.h
 	@mkdir -p $(BUILD)/include
 	cp $< $@
 
+# The prefix is baked into the file, so install writes its own copy.
+PC_SUBST = sed -e 's|@PREFIX@|$(PREFIX)|g' -e 's|@LIBDIR@|$(LIBDIR)|g' \
+	-e 's|@INCLUDEDIR@|$(INCLUDEDIR)|g' -e 's|@VERSION@|$(VERSION)|g'
+
 $(BUILD)/lucet.pc: pkg-config/lucet.pc.in Makefile
-	sed -e 's|@PREFIX@|$(PREFIX)|g' -e 's|@LIBDIR@|$(LIBDIR)|g' \
-		-e 's|@INCLUDEDIR@|$(INCLUDEDIR)|g' -e 's|@VERSION@|$(VERSION)|g' $< > $@
+	$(PC_SUBST) $< > $@
 
 $(BUILD)/examples/guest.so: examples/guest.c examples/native_guest.h $(HEADERS)
 	@mkdir -p $(@D)
@@ -99,22 +102,25 @@ fmt-check:
 gotest:
 	$(GO) test -count=1 ./...
 
-ctest: lib $(CTESTS) $(GUESTS)
+ctest: lib $(CTESTS) $(GUESTS) $(BUILD)/examples/guest.so
 	BUILD=$(BUILD) sh ctests/run.sh $(CTESTS)
 
-test: vet fmt-check gotest ctest
+install-check: lib $(BUILD)/examples/guest.so
+	BUILD=$(BUILD) sh ctests/install_check.sh
+
+test: vet fmt-check gotest ctest install-check
 
 bench: lib
 	$(MAKE) -C bench
 
 # ---- install ---------------------------------------------------------------
 
-install: lib $(BUILD)/lucet.pc
+install: lib
 	install -d $(DESTDIR)$(LIBDIR) $(DESTDIR)$(INCLUDEDIR) $(DESTDIR)$(LIBDIR)/pkgconfig
 	install -m 0755 $(LIB) $(DESTDIR)$(LIBDIR)/
 	ln -sf liblucet.so.$(SOVERSION) $(DESTDIR)$(LIBDIR)/liblucet.so
 	install -m 0644 $(HEADERS) $(DESTDIR)$(INCLUDEDIR)/
-	install -m 0644 $(BUILD)/lucet.pc $(DESTDIR)$(LIBDIR)/pkgconfig/
+	$(PC_SUBST) pkg-config/lucet.pc.in > $(DESTDIR)$(LIBDIR)/pkgconfig/lucet.pc
 
 clean:
 	rm -rf $(BUILD)

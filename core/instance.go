@@ -207,7 +207,6 @@ func (inst *Instance) initialize() error {
 	}
 
 	p.f.state = StateReturned
-	p.f.needs_reset = 0
 	p.f.retval = C.struct_lucet_retval_regs{}
 	p.f.terminated_info = nil
 

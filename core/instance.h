@@ -57,7 +57,6 @@ struct lucet_fault_record {
 struct lucet_instance_fields {
     uint64_t magic;
     uint32_t state; /* enum lucet_state_tag */
-    uint32_t needs_reset;
     /* go-pointer key of the Go Instance; opaque here. */
     void *go_handle;
     const struct lucet_loaded_module *module;

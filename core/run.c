@@ -225,7 +225,6 @@ enum lucet_error lucet_core_run_function(struct lucet_instance *inst, uint32_t f
         inst->f.state = lucet_state_tag_returned;
         return lucet_error_ok;
     case lucet_state_tag_terminated:
-        inst->f.needs_reset = 1;
         return lucet_core_fail(lucet_error_runtime_terminated, "%s",
                                inst->f.terminated_reason == lucet_terminated_reason_signal
                                    ? "terminated by the signal handler"
