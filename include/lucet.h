@@ -168,8 +168,10 @@ LUCET_API enum lucet_error lucet_hostcall_register(const char *module, const cha
  * runtime_terminated when it was terminated (reset it before running it
  * again). Other errors: invalid_argument (NULL inst or entrypoint, wrong
  * argument count or types, an instance that is running, terminated, or that
- * had a fatal fault), symbol_not_found (no such export).
- * One thread at a time per instance. Hostcall: no (a running instance refuses).
+ * had a fatal fault; a thread that is already running an instance, so a
+ * hostcall cannot start a nested run), symbol_not_found (no such export),
+ * unsupported (more stack arguments than half the guest stack holds).
+ * One thread at a time per instance. Hostcall: no (refused, as above).
  */
 LUCET_API enum lucet_error lucet_instance_run(struct lucet_instance *inst, const char *entrypoint,
                                               uintptr_t argc, const struct lucet_val *argv);
@@ -199,7 +201,9 @@ LUCET_API enum lucet_error lucet_instance_reset(struct lucet_instance *inst);
  * Destroys the instance: zeroes every page it touched, makes the slot
  * inaccessible and returns it to its region, then drops the instance's
  * references to the region and module. NULL is a no-op. The pointer is
- * invalid afterwards. Hostcall: no.
+ * invalid afterwards. A running instance is not released (a hostcall
+ * cannot release its own instance): the call does nothing and
+ * lucet_error_message says why. Hostcall: no.
  */
 LUCET_API void lucet_instance_release(struct lucet_instance *inst);
 
