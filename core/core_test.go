@@ -496,3 +496,42 @@ func TestLifetimesOutliveOwners(t *testing.T) {
 		t.Fatalf("after the last instance: region mapped %v, module closed %v", r.mem != nil, m.closed)
 	}
 }
+
+// Released slots read back as zeros whether they were cleared in place (few
+// pages touched) or discarded (many): a stack overflow touches every stack
+// page, a short run only a few.
+func TestReleasedSlotMemoryIsZero(t *testing.T) {
+	m := loadGuest(t, "guest")
+	r := newRegion(t, 1, nil)
+	lay := r.layout
+	for _, heavy := range []bool{false, true} {
+		inst, err := r.NewInstance(m, nil)
+		if err != nil {
+			t.Fatalf("NewInstance: %v", err)
+		}
+		inst.Run("poke", I32(12345), I32(1))
+		if heavy {
+			inst.GrowHeap(6)
+			for off := 0; off < 8*WasmPageSize; off += hostPageSize {
+				inst.Run("poke", I32(int32(off)), I32(3))
+			}
+			inst.Run("recurse", I64(0))
+		}
+		open := uintptr(len(inst.Heap()))
+		inst.Release()
+		for _, part := range []struct {
+			name   string
+			off, n uintptr
+		}{
+			{"instance page and heap", 0, lay.heap + open},
+			{"stack and globals", lay.stack, lay.sigstackGuard - lay.stack},
+			{"signal stack", lay.sigstack, sigstackSize},
+		} {
+			for i, b := range r.slotMem(0, part.off, part.n) {
+				if b != 0 {
+					t.Fatalf("heavy=%v: %s byte %d is %#x after release", heavy, part.name, i, b)
+				}
+			}
+		}
+	}
+}

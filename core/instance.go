@@ -228,19 +228,8 @@ func (inst *Instance) Reset() error {
 	heapLen := uint64(p.f.heap_len)
 	r.openHeap[inst.slot] = uintptr(heapLen) // the guest may have grown it
 
-	// Discarding private anonymous pages makes them read back as zeros.
-	for _, part := range []struct{ off, n uintptr }{
-		{lay.heap, uintptr(heapLen)},
-		{lay.stack, lay.sigstackGuard - lay.stack},
-		{lay.sigstack, sigstackSize},
-	} {
-		if part.n == 0 {
-			continue
-		}
-		if err := unix.Madvise(r.slotMem(inst.slot, part.off, part.n), unix.MADV_DONTNEED); err != nil {
-			return errorf(CodeInternal, "discarding instance memory: %v", err)
-		}
-	}
+	zeroRange(r.slotMem(inst.slot, lay.heap, uintptr(heapLen)))
+	zeroRange(r.slotMem(inst.slot, lay.stack, lay.size-lay.stack))
 	if err := r.setOpenHeap(inst.slot, uintptr(initial)); err != nil {
 		return err
 	}
@@ -283,15 +272,56 @@ func (inst *Instance) Release() error {
 	return nil
 }
 
-// wipeSlot zeroes everything the instance touched. Only the ranges that
-// can hold data are discarded: a call over the whole 8 GiB heap reservation
-// would cost page-table walks for nothing.
+// wipeSlot zeroes everything the instance touched.
 func (inst *Instance) wipeSlot() {
 	r, lay := inst.region, inst.region.layout
-	open := r.openHeap[inst.slot]
+	zeroRange(r.slotMem(inst.slot, 0, lay.heap+r.openHeap[inst.slot]))
+	zeroRange(r.slotMem(inst.slot, lay.stack, lay.size-lay.stack))
+}
+
+// warmPages is how many resident pages a range may have and still be
+// zeroed in place rather than discarded.
+const warmPages = 16
+
+// zeroRange makes every byte of b zero. A typical tenant touches a handful
+// of pages (instance page, data, globals, the top of the stack): clearing
+// those in place keeps them for the next tenant, which then takes no page
+// faults, and avoids MADV_DONTNEED, whose TLB flush interrupts every CPU
+// running one of the process's threads. A range with more resident pages
+// than warmPages is discarded instead, so that a free slot holds little
+// memory. Only resident pages can be non-zero: the rest read as zeros.
+func zeroRange(b []byte) {
+	pages := (len(b) + hostPageSize - 1) / hostPageSize
+	if pages <= 1024 {
+		var buf [1024]byte
+		resident := buf[:pages]
+		if mincore(b, resident) == nil {
+			n := 0
+			for _, v := range resident {
+				n += int(v & 1)
+			}
+			if n <= warmPages {
+				for i, v := range resident {
+					if v&1 != 0 {
+						clear(b[i*hostPageSize : min((i+1)*hostPageSize, len(b))])
+					}
+				}
+				return
+			}
+		}
+	}
 	// Discarded private anonymous pages read back as zeros.
-	unix.Madvise(r.slotMem(inst.slot, 0, lay.heap+open), unix.MADV_DONTNEED)
-	unix.Madvise(r.slotMem(inst.slot, lay.stack, lay.size-lay.stack), unix.MADV_DONTNEED)
+	unix.Madvise(b, unix.MADV_DONTNEED)
+}
+
+// mincore reports which pages of b are resident (bit 0 of each vec byte).
+func mincore(b, vec []byte) error {
+	_, _, errno := unix.Syscall(unix.SYS_MINCORE, uintptr(unsafe.Pointer(&b[0])), uintptr(len(b)),
+		uintptr(unsafe.Pointer(&vec[0])))
+	if errno != 0 {
+		return errno
+	}
+	return nil
 }
 
 // InstanceFromPage returns the Instance whose page is at p, or nil when p is
