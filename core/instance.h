@@ -81,7 +81,12 @@ struct lucet_instance_fields {
     lucet_signal_handler signal_handler;
     lucet_fatal_handler fatal_handler;
     uint32_t terminated_reason; /* enum lucet_terminated_reason */
-    uint32_t reserved;
+    /*
+     * Set when the embedder's signal handler resumed the guest after a
+     * fault: it may have opened pages past the heap, which release and
+     * reset must then close and wipe too.
+     */
+    uint32_t guard_maybe_open;
     void *terminated_info;
     /* Function being run, for fault descriptions. */
     const struct lucet_module_function *entry;
@@ -115,6 +120,9 @@ static inline bool lucet_instance_is_live(const struct lucet_instance *inst)
 /* Records a failure for lucet_error_message on this thread and returns err. */
 enum lucet_error lucet_core_fail(enum lucet_error err, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
+
+/* Records a guest fault of inst as the calling thread's error; see run.c. */
+enum lucet_error lucet_core_fail_fault(const struct lucet_instance *inst);
 
 /* Sets the calling thread's error message (for Go callers). */
 void lucet_core_set_error_message(const char *msg);

@@ -37,11 +37,26 @@ static __thread bool thread_has_altstack __attribute__((tls_model("initial-exec"
 /* An alternate stack smaller than this is replaced by the slot's for a run. */
 #define MIN_USABLE_ALTSTACK (16u * 1024u)
 
+/*
+ * What this thread's signal mask does to the fault signals, learnt at its
+ * first run: a fault signal that is blocked when the CPU raises it kills
+ * the process (the kernel cannot deliver it), so a thread whose mask blocks
+ * them, as worker threads that block every signal do, has them unblocked
+ * for each run, and its mask put back afterwards.
+ */
+enum { MASK_UNKNOWN, MASK_OPEN, MASK_BLOCKS_FAULTS };
+static __thread unsigned char thread_mask __attribute__((tls_model("initial-exec")));
+/* The mask to put back after the current run, when restore_mask is set. */
+static __thread bool restore_mask __attribute__((tls_model("initial-exec")));
+static __thread sigset_t saved_mask __attribute__((tls_model("initial-exec")));
+
 static const int handled_signals[] = { SIGSEGV, SIGBUS, SIGFPE, SIGILL };
 #define HANDLED_COUNT (sizeof handled_signals / sizeof handled_signals[0])
 
 /* The dispositions our handler replaced, indexed like handled_signals. */
 static struct sigaction previous_actions[HANDLED_COUNT];
+/* handled_signals as a set, for the signal mask. */
+static sigset_t fault_signals;
 static pthread_once_t install_once = PTHREAD_ONCE_INIT;
 static int install_errno;
 
@@ -58,6 +73,12 @@ static void install_handlers(void)
      */
     current_instance = NULL;
     thread_has_altstack = thread_has_altstack;
+    thread_mask = thread_mask;
+    restore_mask = false;
+
+    sigemptyset(&fault_signals);
+    for (size_t i = 0; i < HANDLED_COUNT; i++)
+        sigaddset(&fault_signals, handled_signals[i]);
 
     memset(&action, 0, sizeof action);
     action.sa_sigaction = handle_fault;
@@ -109,12 +130,40 @@ void lucet_signals_enter(struct lucet_instance *inst, struct lucet_signal_guard 
             .ss_flags = 0,
         };
 
-        if (sigaltstack(NULL, &guard->previous_altstack) == 0 &&
-            !(guard->previous_altstack.ss_flags & SS_DISABLE) &&
-            guard->previous_altstack.ss_size >= MIN_USABLE_ALTSTACK) {
-            thread_has_altstack = true;
-        } else if (sigaltstack(&slot_stack, NULL) == 0) {
-            guard->restore_altstack = true;
+        /* Install the slot's stack, learning in the same call what was there. */
+        if (sigaltstack(&slot_stack, &guard->previous_altstack) == 0) {
+            if (!(guard->previous_altstack.ss_flags & SS_DISABLE) &&
+                guard->previous_altstack.ss_size >= MIN_USABLE_ALTSTACK) {
+                /* The thread's own will do: put it back and use it from now on. */
+                sigaltstack(&guard->previous_altstack, NULL);
+                thread_has_altstack = true;
+            } else {
+                guard->restore_altstack = true;
+            }
+        }
+    }
+
+    /*
+     * Let the fault signals through. Once a thread was seen not to block
+     * them, later runs skip the system call, as for the alternate stack; a
+     * host that blocks them on that thread later must not run guests there.
+     * A thread seen blocking them is checked at every run. This happens
+     * before current_instance is set, so that a signal that was pending
+     * goes where it would have gone without us.
+     */
+    if (thread_mask != MASK_OPEN) {
+        sigset_t old;
+
+        if (pthread_sigmask(SIG_UNBLOCK, &fault_signals, &old) == 0) {
+            bool blocks = false;
+
+            for (size_t i = 0; i < HANDLED_COUNT; i++)
+                blocks = blocks || sigismember(&old, handled_signals[i]) == 1;
+            thread_mask = blocks ? MASK_BLOCKS_FAULTS : MASK_OPEN;
+            if (blocks) {
+                saved_mask = old;
+                restore_mask = true;
+            }
         }
     }
     current_instance = inst;
@@ -133,6 +182,10 @@ void lucet_signals_leave(struct lucet_instance *inst, struct lucet_signal_guard 
             sigaltstack(&guard->previous_altstack, NULL);
         }
     }
+    if (restore_mask) {
+        restore_mask = false;
+        pthread_sigmask(SIG_SETMASK, &saved_mask, NULL);
+    }
 }
 
 /* ---- Chaining ------------------------------------------------------------ */
@@ -146,13 +199,36 @@ static const struct sigaction *previous_action(int signum)
 }
 
 /*
+ * Whether the kernel raised the signal for the instruction at the PC, which
+ * runs again when the handler returns. A signal sent by kill, raise or
+ * sigqueue (si_code <= 0), or a memory error found in the background
+ * (BUS_MCEERR_AO), is not.
+ */
+static bool raised_by_instruction(int signum, const siginfo_t *info)
+{
+    if (info == NULL || info->si_code <= 0)
+        return false;
+    return !(signum == SIGBUS && info->si_code == BUS_MCEERR_AO);
+}
+
+/*
  * Hands a signal that is not ours to the disposition we replaced, with the
- * same arguments. For SIG_DFL the default action is restored and the signal
- * raised again, so the process dies of it as it would have without us.
+ * same arguments, so that the process behaves as it would have without us:
+ *
+ *   - a handler is called directly;
+ *   - SIG_DFL: the default action is restored; a faulting instruction then
+ *     simply runs again and faults for real (so a core dump shows it), and a
+ *     sent signal is raised again;
+ *   - SIG_IGN: a sent signal is dropped, but a faulting instruction cannot
+ *     be ignored (returning would run it again forever): the kernel kills a
+ *     process that ignores or blocks a fault, and so do we, as for SIG_DFL.
  */
 static void chain_signal(int signum, siginfo_t *info, void *context)
 {
     const struct sigaction *prev = previous_action(signum);
+    bool instruction = raised_by_instruction(signum, info);
+    struct sigaction dfl;
+    sigset_t unblock;
 
     if (prev == NULL)
         return;
@@ -161,23 +237,23 @@ static void chain_signal(int signum, siginfo_t *info, void *context)
             prev->sa_sigaction(signum, info, context);
         return;
     }
-    if (prev->sa_handler == SIG_IGN)
+    if (prev->sa_handler == SIG_IGN && !instruction)
         return;
-    if (prev->sa_handler == SIG_DFL) {
-        struct sigaction dfl;
-        sigset_t unblock;
-
-        memset(&dfl, 0, sizeof dfl);
-        dfl.sa_handler = SIG_DFL;
-        sigemptyset(&dfl.sa_mask);
-        sigaction(signum, &dfl, NULL);
-        sigemptyset(&unblock);
-        sigaddset(&unblock, signum);
-        pthread_sigmask(SIG_UNBLOCK, &unblock, NULL);
-        raise(signum);
+    if (prev->sa_handler != SIG_DFL && prev->sa_handler != SIG_IGN) {
+        prev->sa_handler(signum);
         return;
     }
-    prev->sa_handler(signum);
+
+    memset(&dfl, 0, sizeof dfl);
+    dfl.sa_handler = SIG_DFL;
+    sigemptyset(&dfl.sa_mask);
+    sigaction(signum, &dfl, NULL);
+    if (instruction)
+        return;
+    sigemptyset(&unblock);
+    sigaddset(&unblock, signum);
+    pthread_sigmask(SIG_UNBLOCK, &unblock, NULL);
+    raise(signum);
 }
 
 /* ---- Classification ------------------------------------------------------ */
@@ -344,16 +420,14 @@ static void record_fault(struct lucet_instance *inst, int signum, siginfo_t *inf
     const struct lucet_module_function *fn = function_at(inst->f.module, pc);
     const struct lucet_module_trap_site *site = fn != NULL ? trap_site_at(fn, pc) : NULL;
     bool memory_fault = signum == SIGSEGV || signum == SIGBUS;
-    bool in_guard = false;
+    bool in_stack_guard = memory_fault && in_range(addr, stack - LUCET_HOST_PAGE_SIZE, stack);
+    bool in_heap_guard = memory_fault && in_range(addr, heap + inst->f.heap_len,
+                                                  heap + inst->f.heap_address_space);
     uint32_t code = lucet_trapcode_type_unknown;
 
     if (site != NULL) {
         code = site->code;
     } else if (memory_fault) {
-        bool in_stack_guard = in_range(addr, stack - LUCET_HOST_PAGE_SIZE, stack);
-        bool in_heap_guard = in_range(addr, heap + inst->f.heap_len,
-                                      heap + inst->f.heap_address_space);
-
         /*
          * A frame bigger than the guard page can jump over it into the heap
          * guard below, so a stack pointer under the stack is the surer sign.
@@ -362,7 +436,6 @@ static void record_fault(struct lucet_instance *inst, int signum, siginfo_t *inf
             code = lucet_trapcode_type_stack_overflow;
         else if (in_heap_guard)
             code = lucet_trapcode_type_heap_out_of_bounds;
-        in_guard = in_stack_guard || in_heap_guard;
     } else if (signum == SIGFPE) {
         if (info->si_code == FPE_INTOVF) {
             code = lucet_trapcode_type_integer_overflow;
@@ -382,11 +455,31 @@ static void record_fault(struct lucet_instance *inst, int signum, siginfo_t *inf
     fault->in_module_code = fn != NULL;
     /* Bit 1 of the page-fault error code is set for writes. */
     fault->access = memory_fault ? ((uc->uc_mcontext.gregs[REG_ERR] & 2) ? 2 : 1) : 0;
+    /*
+     * A memory fault anywhere but this instance's own guards means the guest
+     * reached memory outside its sandbox, whatever a trap site says about
+     * the instruction (compilers mark every heap access as one) and however
+     * far below its stack the stack pointer is: had that memory been
+     * accessible, it would have been read or changed without a fault.
+     */
     fault->fatal = code == lucet_trapcode_type_unknown || fn == NULL ||
-                   (memory_fault && site == NULL && !in_guard &&
-                    code != lucet_trapcode_type_stack_overflow);
+                   (memory_fault && !in_stack_guard && !in_heap_guard);
     memcpy(&fault->siginfo, info, sizeof *info);
     memcpy(&fault->context, uc, sizeof *uc);
+
+    /*
+     * The kernel leaves the floating-point state outside the ucontext, on
+     * the signal stack, which the next signal reuses: keep the FXSAVE image
+     * in the copy's own space for it. Its last bytes would announce XSAVE
+     * state after it, which the copy does not have.
+     */
+    if (uc->uc_mcontext.fpregs != NULL) {
+        memcpy(&fault->context.__fpregs_mem, uc->uc_mcontext.fpregs,
+               sizeof fault->context.__fpregs_mem);
+        memset(fault->context.__fpregs_mem.__glibc_reserved1, 0,
+               sizeof fault->context.__fpregs_mem.__glibc_reserved1);
+        fault->context.uc_mcontext.fpregs = &fault->context.__fpregs_mem;
+    }
 }
 
 /* Makes the return from the handler resume the host context of inst. */
@@ -430,6 +523,7 @@ static void handle_fault(int signum, siginfo_t *info, void *context)
     switch (behavior) {
     case lucet_signal_behavior_continue:
         /* Retry the instruction; the embedder's handler fixed its cause. */
+        inst->f.guard_maybe_open = 1;
         break;
     case lucet_signal_behavior_terminate:
         inst->f.terminated_reason = lucet_terminated_reason_signal;
@@ -485,37 +579,56 @@ static const char *signal_text(int signum)
     return "signal";
 }
 
-void lucet_fault_describe(const struct lucet_instance *inst, char *buf, size_t len)
+void lucet_fault_summarize(const struct lucet_instance *inst, struct lucet_fault_summary *out)
 {
     const struct lucet_fault_record *fault = &inst->f.fault;
     const struct lucet_module_function *fn = function_at(inst->f.module, fault->pc);
-    uintptr_t heap = (uintptr_t)inst->f.heap;
-    const char *where = fn == NULL ? "outside module code"
-                        : fn->name != NULL ? fn->name
-                                           : "(unnamed)";
-    const char *in = fn == NULL ? "" : "in guest function ";
-    const char *fatal = fault->fatal ? "fatal " : "";
-    int n;
+
+    out->trapcode = fault->trapcode;
+    out->fatal = fault->fatal;
+    out->signum = fault->signum;
+    out->access = fault->access;
+    out->pc = fault->pc;
+    out->addr = fault->addr;
+    /* A memory fault names its address, NULL included, unless the CPU gave none. */
+    out->has_addr = (fault->signum == SIGSEGV || fault->signum == SIGBUS) &&
+                    fault->siginfo.si_code != SI_KERNEL;
+    out->heap = (uintptr_t)inst->f.heap;
+    out->heap_len = inst->f.heap_len;
+    out->heap_address_space = inst->f.heap_address_space;
+    out->in_module_code = fn != NULL;
+    snprintf(out->function, sizeof out->function, "%s",
+             fn == NULL ? "" : fn->name != NULL ? fn->name : "(unnamed)");
+}
+
+void lucet_fault_format(const struct lucet_fault_summary *f, char *buf, size_t len)
+{
+    const char *where = f->in_module_code ? f->function : "outside module code";
+    const char *in = f->in_module_code ? "in guest function " : "";
+    const char *fatal = f->fatal ? "fatal " : "";
+    const char *access = f->access == 2 ? "write" : f->access == 1 ? "read" : "access";
 
     if (len == 0)
         return;
-    if (fault->addr != 0 && fault->addr >= heap && fault->addr - heap < inst->f.heap_address_space) {
-        n = snprintf(buf, len,
-                     "%s%s: %s at heap offset 0x%lx (heap is 0x%lx bytes) %s%s, pc 0x%lx",
-                     fatal, trapcode_text(fault->trapcode),
-                     fault->access == 2 ? "write" : fault->access == 1 ? "read" : "access",
-                     (unsigned long)(fault->addr - heap), (unsigned long)inst->f.heap_len, in,
-                     where, (unsigned long)fault->pc);
-    } else if (fault->addr != 0) {
-        n = snprintf(buf, len, "%s%s: %s of address 0x%lx %s%s, pc 0x%lx", fatal,
-                     trapcode_text(fault->trapcode),
-                     fault->access == 2 ? "write" : fault->access == 1 ? "read" : "access",
-                     (unsigned long)fault->addr, in, where, (unsigned long)fault->pc);
-    } else {
-        n = snprintf(buf, len, "%s%s (%s) %s%s, pc 0x%lx", fatal, trapcode_text(fault->trapcode),
-                     signal_text(fault->signum), in, where, (unsigned long)fault->pc);
-    }
-    (void)n;
+    if (f->has_addr && f->addr >= f->heap && f->addr - f->heap < f->heap_address_space)
+        snprintf(buf, len, "%s%s: %s at heap offset 0x%lx (heap is 0x%lx bytes) %s%s, pc 0x%lx",
+                 fatal, trapcode_text(f->trapcode), access, (unsigned long)(f->addr - f->heap),
+                 (unsigned long)f->heap_len, in, where, (unsigned long)f->pc);
+    else if (f->has_addr)
+        snprintf(buf, len, "%s%s: %s of address 0x%lx %s%s, pc 0x%lx", fatal,
+                 trapcode_text(f->trapcode), access, (unsigned long)f->addr, in, where,
+                 (unsigned long)f->pc);
+    else
+        snprintf(buf, len, "%s%s (%s) %s%s, pc 0x%lx", fatal, trapcode_text(f->trapcode),
+                 signal_text(f->signum), in, where, (unsigned long)f->pc);
+}
+
+void lucet_fault_describe(const struct lucet_instance *inst, char *buf, size_t len)
+{
+    struct lucet_fault_summary summary;
+
+    lucet_fault_summarize(inst, &summary);
+    lucet_fault_format(&summary, buf, len);
 }
 
 /* The documented default fatal handler: one line on stderr, then abort. */
@@ -537,13 +650,10 @@ static void default_fatal(const struct lucet_instance *inst)
 
 enum lucet_error lucet_signals_after_fault(struct lucet_instance *inst)
 {
-    char description[LUCET_FAULT_DESCRIPTION_MAX];
-
     if (inst->f.fault.fatal) {
         if (inst->f.fatal_handler != NULL)
             inst->f.fatal_handler(inst);
         default_fatal(inst);
     }
-    lucet_fault_describe(inst, description, sizeof description);
-    return lucet_core_fail(lucet_error_runtime_fault, "guest faulted: %s", description);
+    return lucet_core_fail_fault(inst);
 }

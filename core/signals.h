@@ -27,9 +27,10 @@ int lucet_signals_install(void);
 struct lucet_instance *lucet_signals_current_instance(void);
 
 /*
- * Marks inst as running on this thread and makes sure the thread has an
+ * Marks inst as running on this thread, makes sure the thread has an
  * alternate signal stack for the handler to run on if the guest overflows
- * its stack. Must be paired with lucet_signals_leave on the same thread.
+ * its stack, and unblocks the fault signals if the thread blocks them.
+ * Must be paired with lucet_signals_leave on the same thread.
  */
 void lucet_signals_enter(struct lucet_instance *inst, struct lucet_signal_guard *guard);
 
@@ -43,10 +44,29 @@ void lucet_signals_leave(struct lucet_instance *inst, struct lucet_signal_guard 
  */
 enum lucet_error lucet_signals_after_fault(struct lucet_instance *inst);
 
-/*
- * Writes a one-line description of the instance's last fault into buf
- * (always NUL-terminated when len > 0). Safe to call in a signal handler.
- */
+/* What a fault description needs, copied out of an instance. */
+struct lucet_fault_summary {
+    uint32_t trapcode;
+    bool fatal;
+    bool has_addr;
+    bool in_module_code;
+    int signum;
+    uint32_t access; /* 0 unknown, 1 read, 2 write */
+    uintptr_t pc;
+    uintptr_t addr;
+    uintptr_t heap;
+    uint64_t heap_len;
+    uint64_t heap_address_space;
+    char function[64]; /* name of the faulting function, cut to fit */
+};
+
+/* Copies what describes the instance's last fault into *out. */
+void lucet_fault_summarize(const struct lucet_instance *inst, struct lucet_fault_summary *out);
+
+/* Writes a one-line description of a fault into buf (NUL-terminated when len > 0). */
+void lucet_fault_format(const struct lucet_fault_summary *summary, char *buf, size_t len);
+
+/* lucet_fault_summarize then lucet_fault_format. */
 void lucet_fault_describe(const struct lucet_instance *inst, char *buf, size_t len);
 
 #endif /* LUCET_CORE_SIGNALS_H */

@@ -55,6 +55,9 @@ enum lucet_error lucet_core_state(const struct lucet_instance *inst, struct luce
         }
         memcpy(&rf->signal_info, &fault->siginfo, sizeof rf->signal_info);
         memcpy(&rf->context, &fault->context, sizeof rf->context);
+        /* The floating-point state travels inside the copy (see record_fault). */
+        if (rf->context.uc_mcontext.fpregs != NULL)
+            rf->context.uc_mcontext.fpregs = &rf->context.__fpregs_mem;
         break;
     }
     }
