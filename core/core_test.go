@@ -12,6 +12,8 @@ import (
 	"sync"
 	"testing"
 	"unsafe"
+
+	"golang.org/x/sys/unix"
 )
 
 // guests maps a testdata guest's name to the shared object built from it.
@@ -100,7 +102,6 @@ func TestLimitsValidate(t *testing.T) {
 		{"globals not page multiple", func(l *Limits) { l.GlobalsSize = 8 }, "globals_size"},
 		{"zero stack", func(l *Limits) { l.StackSize = 0 }, "stack_size"},
 		{"heap memory over address space", func(l *Limits) { l.HeapMemorySize = l.HeapAddressSpaceSize + 4096 }, "heap_memory_size"},
-		{"beyond the address space", func(l *Limits) { l.HeapAddressSpaceSize = 1 << 48 }, "heap_address_space_size"},
 	}
 	for _, c := range cases {
 		l := d
@@ -132,6 +133,17 @@ func TestRegionFullAndReuse(t *testing.T) {
 		t.Errorf("new instance took slot %d, want the freed slot %d", c.slot, a.slot)
 	}
 	_ = b
+}
+
+func TestRegionTooLargeForTheAddressSpace(t *testing.T) {
+	huge := DefaultLimits()
+	huge.HeapAddressSpaceSize = 1 << 48
+	if _, err := NewRegion(1, &huge); !errors.Is(err, ErrLimitsExceeded) || !strings.Contains(err.Error(), "heap_address_space_size") {
+		t.Errorf("one 256 TiB heap: %v, want limits exceeded naming heap_address_space_size", err)
+	}
+	if _, err := NewRegion(1<<20, nil); !errors.Is(err, ErrLimitsExceeded) {
+		t.Errorf("a million 8 GiB slots: %v, want limits exceeded", err)
+	}
 }
 
 func TestRegionRejectsZeroCapacity(t *testing.T) {
@@ -497,10 +509,10 @@ func TestLifetimesOutliveOwners(t *testing.T) {
 	}
 }
 
-// Released slots read back as zeros whether they were cleared in place (few
-// pages touched) or discarded (many): a stack overflow touches every stack
-// page, a short run only a few.
-func TestReleasedSlotMemoryIsZero(t *testing.T) {
+// A released slot reads back as zeros (looked at by opening it again here)
+// and its heap, stack and globals are inaccessible, after a light tenant and
+// after one that grew its heap and overflowed its stack.
+func TestReleasedSlotIsZeroAndClosed(t *testing.T) {
 	m := loadGuest(t, "guest")
 	r := newRegion(t, 1, nil)
 	lay := r.layout
@@ -522,16 +534,48 @@ func TestReleasedSlotMemoryIsZero(t *testing.T) {
 		for _, part := range []struct {
 			name   string
 			off, n uintptr
+			closed bool
 		}{
-			{"instance page and heap", 0, lay.heap + open},
-			{"stack and globals", lay.stack, lay.sigstackGuard - lay.stack},
-			{"signal stack", lay.sigstack, sigstackSize},
+			{"instance page", 0, instancePageSize, false},
+			{"heap", lay.heap, open, true},
+			{"stack and globals", lay.stack, lay.sigstackGuard - lay.stack, true},
+			{"signal stack", lay.sigstack, sigstackSize, false},
 		} {
-			for i, b := range r.slotMem(0, part.off, part.n) {
-				if b != 0 {
-					t.Fatalf("heavy=%v: %s byte %d is %#x after release", heavy, part.name, i, b)
+			mem := r.slotMem(0, part.off, part.n)
+			if part.closed {
+				if got := protectionOf(t, mem); got != "---p" {
+					t.Errorf("heavy=%v: %s is %s after release, want ---p", heavy, part.name, got)
 				}
+				unix.Mprotect(mem, unix.PROT_READ)
+			}
+			for i, b := range mem {
+				if b != 0 {
+					t.Errorf("heavy=%v: %s byte %d is %#x after release", heavy, part.name, i, b)
+					break
+				}
+			}
+			if part.closed {
+				unix.Mprotect(mem, unix.PROT_NONE)
 			}
 		}
 	}
+}
+
+// protectionOf returns the permissions /proc/self/maps gives the mapping
+// holding mem's first byte, e.g. "rw-p".
+func protectionOf(t *testing.T, mem []byte) string {
+	t.Helper()
+	maps, err := os.ReadFile("/proc/self/maps")
+	if err != nil {
+		t.Fatalf("ReadFile: %v", err)
+	}
+	addr := uint64(uintptr(unsafe.Pointer(&mem[0])))
+	for _, line := range strings.Split(string(maps), "\n") {
+		var lo, hi uint64
+		var perms string
+		if _, err := fmt.Sscanf(line, "%x-%x %s", &lo, &hi, &perms); err == nil && addr >= lo && addr < hi {
+			return perms
+		}
+	}
+	return "unmapped"
 }

@@ -143,34 +143,32 @@ func (inst *Instance) heapLimit() uint64 {
 // mapSlot makes the parts of the slot an instance uses accessible and points
 // the instance page at them.
 //
-// mprotect is the dominant cost of an instance's life (each call splits or
-// merges mappings and flushes other threads' TLBs), so a slot keeps its
-// protections between tenants: the instance page, stack, globals and signal
-// stack are opened the first time the slot is used, and the heap's
-// accessible part is only moved when the new tenant's initial size differs
-// from what the slot had open. Memory is zeroed on release (wipeSlot), so
-// nothing of a tenant survives it, and everything past the accessible heap
-// is inaccessible whenever an instance lives in the slot.
+// mprotect dominates an instance's create and release (each call splits or
+// merges mappings and flushes the TLBs of the Go runtime's other threads),
+// so the calls are few: the instance page and the signal stack are opened
+// the first time a slot is used and stay open (zeroed while the slot is
+// free: a stale instance pointer then reads a dead magic number instead of
+// faulting); each tenant opens its initial heap and its stack and globals,
+// which are contiguous, and wipeSlot closes them again with one call.
 func (inst *Instance) mapSlot() error {
 	r, lay, slot := inst.region, inst.region.layout, inst.slot
 	initial := uintptr(inst.module.desc.heap.initial_size)
-	rw := unix.PROT_READ | unix.PROT_WRITE
-
+	parts := []struct{ off, n uintptr }{
+		{lay.heap, initial},
+		{lay.stack, lay.sigstackGuard - lay.stack}, // stack, then globals
+	}
 	if !r.prepared[slot] {
-		for _, part := range []struct{ off, n uintptr }{
-			{0, instancePageSize},
-			{lay.stack, lay.sigstackGuard - lay.stack}, // stack, then globals
-			{lay.sigstack, sigstackSize},
-		} {
-			if err := unix.Mprotect(r.slotMem(slot, part.off, part.n), rw); err != nil {
-				return errorf(CodeInternal, "mprotect of %d slot bytes: %v", part.n, err)
-			}
+		parts = append(parts, []struct{ off, n uintptr }{{0, instancePageSize}, {lay.sigstack, sigstackSize}}...)
+	}
+	for _, part := range parts {
+		if part.n == 0 {
+			continue
 		}
-		r.prepared[slot] = true
+		if err := unix.Mprotect(r.slotMem(slot, part.off, part.n), unix.PROT_READ|unix.PROT_WRITE); err != nil {
+			return errorf(CodeInternal, "mprotect of %d slot bytes: %v", part.n, err)
+		}
 	}
-	if err := r.setOpenHeap(slot, initial); err != nil {
-		return err
-	}
+	r.prepared[slot] = true
 
 	base := r.slotBase(inst.slot)
 	// SAFETY: the instance page is mapped read-write just above, and the
@@ -224,15 +222,29 @@ func (inst *Instance) Reset() error {
 		return err
 	}
 	r, lay, p := inst.region, inst.region.layout, inst.page
-	initial := uint64(inst.module.desc.heap.initial_size)
-	heapLen := uint64(p.f.heap_len)
-	r.openHeap[inst.slot] = uintptr(heapLen) // the guest may have grown it
+	initial := uintptr(inst.module.desc.heap.initial_size)
 
-	zeroRange(r.slotMem(inst.slot, lay.heap, uintptr(heapLen)))
-	zeroRange(r.slotMem(inst.slot, lay.stack, lay.size-lay.stack))
-	if err := r.setOpenHeap(inst.slot, uintptr(initial)); err != nil {
-		return err
+	// Discard the heap in use (or the whole reservation, as in wipeSlot),
+	// the stack, globals and signal stack; close what grew past the
+	// initial size.
+	heapLen := uintptr(p.f.heap_len)
+	if p.f.guard_maybe_open != 0 {
+		heapLen = uintptr(r.limits.HeapAddressSpaceSize)
 	}
+	for _, part := range []struct{ off, n uintptr }{
+		{lay.heap, heapLen},
+		{lay.stack, lay.size - lay.stack},
+	} {
+		if err := unix.Madvise(r.slotMem(inst.slot, part.off, part.n), unix.MADV_DONTNEED); err != nil {
+			return errorf(CodeInternal, "discarding instance memory: %v", err)
+		}
+	}
+	if heapLen > initial {
+		if err := unix.Mprotect(r.slotMem(inst.slot, lay.heap+initial, heapLen-initial), unix.PROT_NONE); err != nil {
+			return errorf(CodeInternal, "shrinking the heap: %v", err)
+		}
+	}
+	p.f.guard_maybe_open = 0
 	p.f.heap_len = C.uint64_t(initial)
 	C.memset(unsafe.Pointer(&p.f.fault), 0, C.sizeof_struct_lucet_fault_record)
 	return inst.initialize()
@@ -264,7 +276,6 @@ func (inst *Instance) Release() error {
 		pointer.Unref(inst.handle)
 		inst.handle = nil
 	}
-	inst.region.openHeap[inst.slot] = uintptr(inst.page.f.heap_len) // the guest may have grown it
 	inst.wipeSlot()
 	inst.page = nil
 	inst.region.returnSlot(inst.slot)
@@ -272,56 +283,39 @@ func (inst *Instance) Release() error {
 	return nil
 }
 
-// wipeSlot zeroes everything the instance touched.
+// wipeSlot zeroes everything the instance touched and makes its heap, stack
+// and globals inaccessible.
+//
+// Mapping fresh PROT_NONE memory over a range does both in one system call.
+// Only the heap in use is replaced (the kernel walks the page tables of the
+// whole range it is given, 8 GiB for the full reservation), unless an
+// embedder's signal handler let the guest go on after a fault and may have
+// opened pages beyond it. The instance page (always in use) is cleared in
+// place and the signal stack discarded.
 func (inst *Instance) wipeSlot() {
 	r, lay := inst.region, inst.region.layout
-	zeroRange(r.slotMem(inst.slot, 0, lay.heap+r.openHeap[inst.slot]))
-	zeroRange(r.slotMem(inst.slot, lay.stack, lay.size-lay.stack))
-}
-
-// warmPages is how many resident pages a range may have and still be
-// zeroed in place rather than discarded.
-const warmPages = 16
-
-// zeroRange makes every byte of b zero. A typical tenant touches a handful
-// of pages (instance page, data, globals, the top of the stack): clearing
-// those in place keeps them for the next tenant, which then takes no page
-// faults, and avoids MADV_DONTNEED, whose TLB flush interrupts every CPU
-// running one of the process's threads. A range with more resident pages
-// than warmPages is discarded instead, so that a free slot holds little
-// memory. Only resident pages can be non-zero: the rest read as zeros.
-func zeroRange(b []byte) {
-	pages := (len(b) + hostPageSize - 1) / hostPageSize
-	if pages <= 1024 {
-		var buf [1024]byte
-		resident := buf[:pages]
-		if mincore(b, resident) == nil {
-			n := 0
-			for _, v := range resident {
-				n += int(v & 1)
-			}
-			if n <= warmPages {
-				for i, v := range resident {
-					if v&1 != 0 {
-						clear(b[i*hostPageSize : min((i+1)*hostPageSize, len(b))])
-					}
-				}
-				return
-			}
-		}
+	heapLen := uintptr(r.limits.HeapAddressSpaceSize)
+	if inst.page != nil && inst.page.f.guard_maybe_open == 0 {
+		heapLen = uintptr(inst.page.f.heap_len)
 	}
-	// Discarded private anonymous pages read back as zeros.
-	unix.Madvise(b, unix.MADV_DONTNEED)
+	if heapLen > 0 {
+		replaceWithInaccessible(r.slotMem(inst.slot, lay.heap, heapLen))
+	}
+	replaceWithInaccessible(r.slotMem(inst.slot, lay.stack, lay.sigstackGuard-lay.stack))
+	clear(r.slotMem(inst.slot, 0, instancePageSize))
+	unix.Madvise(r.slotMem(inst.slot, lay.sigstack, sigstackSize), unix.MADV_DONTNEED)
 }
 
-// mincore reports which pages of b are resident (bit 0 of each vec byte).
-func mincore(b, vec []byte) error {
-	_, _, errno := unix.Syscall(unix.SYS_MINCORE, uintptr(unsafe.Pointer(&b[0])), uintptr(len(b)),
-		uintptr(unsafe.Pointer(&vec[0])))
+// replaceWithInaccessible maps zeroed PROT_NONE memory over mem.
+func replaceWithInaccessible(mem []byte) {
+	_, _, errno := unix.Syscall6(unix.SYS_MMAP, uintptr(unsafe.Pointer(&mem[0])), uintptr(len(mem)),
+		unix.PROT_NONE, unix.MAP_PRIVATE|unix.MAP_ANONYMOUS|unix.MAP_NORESERVE|unix.MAP_FIXED, ^uintptr(0), 0)
 	if errno != 0 {
-		return errno
+		// Not expected for a range of our own mapping; the two-step way
+		// gives the same result.
+		unix.Madvise(mem, unix.MADV_DONTNEED)
+		unix.Mprotect(mem, unix.PROT_NONE)
 	}
-	return nil
 }
 
 // InstanceFromPage returns the Instance whose page is at p, or nil when p is

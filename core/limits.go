@@ -48,9 +48,6 @@ func (l Limits) Validate() error {
 		if f.v%hostPageSize != 0 {
 			return errorf(CodeInvalidArgument, "%s %d is not a multiple of %d", f.name, f.v, hostPageSize)
 		}
-		if f.v >= userAddressSpace {
-			return errorf(CodeInvalidArgument, "%s %d is larger than the address space", f.name, f.v)
-		}
 	}
 	if l.StackSize == 0 {
 		return errorf(CodeInvalidArgument, "stack_size must not be zero")
@@ -58,6 +55,26 @@ func (l Limits) Validate() error {
 	if l.HeapMemorySize > l.HeapAddressSpaceSize {
 		return errorf(CodeInvalidArgument, "heap_memory_size %d is larger than heap_address_space_size %d",
 			l.HeapMemorySize, l.HeapAddressSpaceSize)
+	}
+	return nil
+}
+
+// checkFits reports a limit too large for any reservation to hold. Each
+// being below the address space also keeps the slot size arithmetic far
+// from overflowing.
+func (l Limits) checkFits() error {
+	for _, f := range []struct {
+		name string
+		v    uint64
+	}{
+		{"heap_memory_size", l.HeapMemorySize},
+		{"heap_address_space_size", l.HeapAddressSpaceSize},
+		{"stack_size", l.StackSize},
+		{"globals_size", l.GlobalsSize},
+	} {
+		if f.v >= userAddressSpace {
+			return errorf(CodeLimitsExceeded, "%s %d is larger than the address space", f.name, f.v)
+		}
 	}
 	return nil
 }

@@ -95,12 +95,27 @@ func (m *Module) init() error {
 		return err
 	}
 	m.desc = (*C.struct_lucet_module)(desc)
-	if err := m.resolveImports(v); err != nil {
-		return err
+
+	// dlopen returns the same object for a file already open, with the same
+	// import slots: resolve them only for its first user, so that a later
+	// load never rewires the imports of modules already running.
+	openObjects.Lock()
+	defer openObjects.Unlock()
+	if openObjects.users[m.handle] == 0 {
+		if err := m.resolveImports(); err != nil {
+			return err
+		}
 	}
+	openObjects.users[m.handle]++
 	m.buildIndex()
 	return nil
 }
+
+// openObjects counts the Modules using each dlopen handle.
+var openObjects = struct {
+	sync.Mutex
+	users map[unsafe.Pointer]int
+}{users: map[unsafe.Pointer]int{}}
 
 // Path returns the path the module was loaded from.
 func (m *Module) Path() string { return m.path }
@@ -154,12 +169,17 @@ func (m *Module) closeIfUnused() {
 	C.free(unsafe.Pointer(l.functions_by_address))
 	C.free(unsafe.Pointer(l.path))
 	C.free(unsafe.Pointer(l))
+	openObjects.Lock()
+	if openObjects.users[m.handle]--; openObjects.users[m.handle] == 0 {
+		delete(openObjects.users, m.handle)
+	}
+	openObjects.Unlock()
 	C.lucet_loader_close(m.handle)
 }
 
 // resolveImports fills every import slot: registered hostcalls first, then
 // the process's global symbols by field name.
-func (m *Module) resolveImports(v *validator) error {
+func (m *Module) resolveImports() error {
 	imports := unsafe.Slice(m.desc.imports, int(m.desc.import_count))
 	for i := range imports {
 		imp := &imports[i]

@@ -49,12 +49,9 @@ type Region struct {
 	layout   slotLayout
 	capacity int
 	mem      []byte // the whole reservation
-	// Per-slot protection state, each element touched only by the slot's
-	// current owner: prepared[i] once slot i's instance page, stack,
-	// globals and signal stack are accessible; openHeap[i] is how many heap
-	// bytes are accessible.
+	// prepared[i] is set once slot i's instance page and signal stack are
+	// accessible; each element is only touched by the slot's current owner.
 	prepared []bool
-	openHeap []uintptr
 
 	mu       sync.Mutex
 	free     []int // slot indices not in use
@@ -75,6 +72,9 @@ func NewRegion(capacity uint64, limits *Limits) (*Region, error) {
 	if err := l.Validate(); err != nil {
 		return nil, err
 	}
+	if err := l.checkFits(); err != nil {
+		return nil, err
+	}
 	if errno := C.lucet_signals_install(); errno != 0 {
 		return nil, errorf(CodeInternal, "installing the fault handler: %v", unix.Errno(errno))
 	}
@@ -92,7 +92,7 @@ func NewRegion(capacity uint64, limits *Limits) (*Region, error) {
 		return nil, errorf(CodeInternal, "reserving %d bytes for %d slots: %v", total, capacity, err)
 	}
 	r := &Region{limits: l, layout: layout, capacity: int(capacity), mem: mem,
-		prepared: make([]bool, capacity), openHeap: make([]uintptr, capacity)}
+		prepared: make([]bool, capacity)}
 	r.free = make([]int, capacity)
 	for i := range r.free {
 		// Hand out low slots first, so that a small workload stays compact.
@@ -162,23 +162,6 @@ func (r *Region) returnSlot(slot int) {
 	if unmap {
 		unix.Munmap(mem)
 	}
-}
-
-// setOpenHeap makes exactly the first n heap bytes of slot accessible.
-func (r *Region) setOpenHeap(slot int, n uintptr) error {
-	open := r.openHeap[slot]
-	var err error
-	switch {
-	case n > open:
-		err = unix.Mprotect(r.slotMem(slot, r.layout.heap+open, n-open), unix.PROT_READ|unix.PROT_WRITE)
-	case n < open:
-		err = unix.Mprotect(r.slotMem(slot, r.layout.heap+n, open-n), unix.PROT_NONE)
-	}
-	if err != nil {
-		return errorf(CodeInternal, "mprotect of the heap from %d to %d bytes: %v", open, n, err)
-	}
-	r.openHeap[slot] = n
-	return nil
 }
 
 // slotMem returns the bytes [off, off+n) of slot.

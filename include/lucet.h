@@ -149,8 +149,12 @@ LUCET_API void lucet_dl_module_release(const struct lucet_dl_module *module);
 /*
  * Registers `fn` as the host function for imports named `module`.`field` in
  * modules loaded after this call, ahead of the process's global symbols.
- * Registering the same name again replaces the earlier function.
- * Errors: invalid_argument (any argument NULL). Thread-safe. Hostcall: no.
+ * Registering the same name again replaces the earlier function. Imports
+ * are resolved once per shared object: loading a file that is already
+ * loaded (and not yet released by every module loaded from it) gives a
+ * module sharing the first load's imports, so running instances are never
+ * rewired. Errors: invalid_argument (any argument NULL). Thread-safe.
+ * Hostcall: no.
  */
 LUCET_API enum lucet_error lucet_hostcall_register(const char *module, const char *field,
                                                    void *fn);
@@ -198,12 +202,12 @@ LUCET_API enum lucet_error lucet_instance_run_func_idx(struct lucet_instance *in
 LUCET_API enum lucet_error lucet_instance_reset(struct lucet_instance *inst);
 
 /*
- * Destroys the instance: zeroes every page it touched, makes the slot
- * inaccessible and returns it to its region, then drops the instance's
- * references to the region and module. NULL is a no-op. The pointer is
- * invalid afterwards. A running instance is not released (a hostcall
- * cannot release its own instance): the call does nothing and
- * lucet_error_message says why. Hostcall: no.
+ * Destroys the instance: zeroes every page it touched, makes its heap,
+ * stack and globals inaccessible and returns the slot to its region, then
+ * drops the instance's references to the region and module. NULL is a
+ * no-op. The pointer is invalid afterwards. A running instance is not
+ * released (a hostcall cannot release its own instance): the call does
+ * nothing and lucet_error_message says why. Hostcall: no.
  */
 LUCET_API void lucet_instance_release(struct lucet_instance *inst);
 
