@@ -36,7 +36,7 @@ GUEST_C := $(wildcard ctests/guests/*.c)
 GUEST_S := $(wildcard ctests/guests/*.S)
 GUESTS := $(GUEST_C:ctests/guests/%.c=$(BUILD)/ctests/guests/%.so) $(GUEST_S:ctests/guests/%.S=$(BUILD)/ctests/guests/%.so)
 
-.PHONY: all lib demo test gotest ctest install-check vet fmt-check install clean bench
+.PHONY: all lib demo test gotest ctest header-check install-check vet fmt-check install clean bench
 
 all: lib $(BUILD)/lucet.pc $(BUILD)/examples/demo $(BUILD)/examples/guest.so
 
@@ -105,10 +105,13 @@ gotest:
 ctest: lib $(CTESTS) $(GUESTS) $(BUILD)/examples/guest.so
 	BUILD=$(BUILD) sh ctests/run.sh $(CTESTS)
 
+header-check:
+	CC="$(CC)" CXX="$(CXX)" sh ctests/header_check.sh
+
 install-check: lib $(BUILD)/examples/guest.so
 	BUILD=$(BUILD) sh ctests/install_check.sh
 
-test: vet fmt-check gotest ctest install-check
+test: vet fmt-check gotest ctest header-check install-check
 
 bench: lib
 	$(MAKE) -C bench

@@ -1,0 +1,42 @@
+/*
+ * bad_data_page.c: a module whose second data page points outside the
+ * object (a fixed low address). The loader must refuse it with
+ * lucet_error_module rather than copy from there.
+ */
+#include "native_guest.h"
+
+GUEST_FN int32_t answer(struct lucet_vmctx *vmctx)
+{
+    (void)vmctx;
+    return 42;
+}
+
+static const struct lucet_module_signature signatures[] = {
+    { 0, 1, NULL, lucet_module_valtype_i32, 0 },
+};
+static struct lucet_module_function functions[] = {
+    { .code = (const void *)answer, .signature = 0, .name = "answer" },
+};
+NATIVE_GUEST_FILL_LENGTHS(functions)
+static const struct lucet_module_export exports[] = { { "answer", 0, 0 } };
+
+static const uint8_t page0[LUCET_MODULE_DATA_PAGE_SIZE] = { 1, 2, 3 };
+static const uint8_t *const data_pages[] = {
+    page0,
+    (const uint8_t *)(uintptr_t)0x10000, /* the defect */
+};
+
+const struct lucet_module lucet_module = {
+    .magic = LUCET_MODULE_MAGIC,
+    .abi_version = LUCET_MODULE_ABI_VERSION,
+    .start_function = LUCET_MODULE_NO_FUNCTION,
+    .heap = { .reserved_size = 4ull << 30, .guard_size = 4ull << 30, .initial_size = 64 * 1024 },
+    .signature_count = 1,
+    .signatures = signatures,
+    .function_count = 1,
+    .functions = functions,
+    .export_count = 1,
+    .exports = exports,
+    .data_page_count = 2,
+    .data_pages = data_pages,
+};

@@ -1,0 +1,41 @@
+/*
+ * bad_import_missing.c: a valid module importing a host function that
+ * nothing provides. The loader must refuse it with
+ * lucet_error_symbol_not_found and name the import.
+ */
+#include "native_guest.h"
+
+static void *missing_slot;
+
+GUEST_FN int32_t answer(struct lucet_vmctx *vmctx)
+{
+    return ((int32_t (*)(struct lucet_vmctx *))missing_slot)(vmctx);
+}
+
+static const struct lucet_module_signature signatures[] = {
+    { 0, 1, NULL, lucet_module_valtype_i32, 0 },
+};
+static struct lucet_module_function functions[] = {
+    { .code = (const void *)answer, .signature = 0, .name = "answer" },
+};
+NATIVE_GUEST_FILL_LENGTHS(functions)
+static const struct lucet_module_export exports[] = { { "answer", 0, 0 } };
+static const struct lucet_module_import imports[] = {
+    { .module = "ctest_host", .field = "ctest_nobody_defines_this", .signature = 0,
+      .slot = &missing_slot },
+};
+
+const struct lucet_module lucet_module = {
+    .magic = LUCET_MODULE_MAGIC,
+    .abi_version = LUCET_MODULE_ABI_VERSION,
+    .start_function = LUCET_MODULE_NO_FUNCTION,
+    .heap = { .reserved_size = 4ull << 30, .guard_size = 4ull << 30, .initial_size = 64 * 1024 },
+    .signature_count = 1,
+    .signatures = signatures,
+    .function_count = 1,
+    .functions = functions,
+    .export_count = 1,
+    .exports = exports,
+    .import_count = 1,
+    .imports = imports,
+};
