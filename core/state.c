@@ -23,7 +23,11 @@ enum lucet_error lucet_core_state(const struct lucet_instance *inst, struct luce
     if (out == NULL)
         return lucet_core_fail(lucet_error_invalid_argument, "state_out is NULL");
 
-    memset(out, 0, sizeof *out);
+    /*
+     * Only the union member the tag selects is written: clearing all of
+     * struct lucet_state (over a kilobyte, for the fault's ucontext) would
+     * cost more than a run when the result is read after each one.
+     */
     out->tag = (enum lucet_state_tag)inst->f.state;
     switch (inst->f.state) {
     case lucet_state_tag_returned:
@@ -42,6 +46,7 @@ enum lucet_error lucet_core_state(const struct lucet_instance *inst, struct luce
         struct lucet_runtime_fault *rf = &out->val.fault;
         Dl_info dl;
 
+        memset(rf, 0, sizeof *rf);
         rf->fatal = fault->fatal;
         rf->trapcode.code = (enum lucet_trapcode_type)fault->trapcode;
         rf->trapcode.tag = fault->tag;

@@ -176,6 +176,15 @@ LUCET_API enum lucet_error lucet_hostcall_register(const char *module, const cha
  * hostcall cannot start a nested run), symbol_not_found (no such export),
  * unsupported (more stack arguments than half the guest stack holds).
  * One thread at a time per instance. Hostcall: no (refused, as above).
+ *
+ * Signals: the fault signals (SIGSEGV, SIGBUS, SIGFPE, SIGILL) are
+ * unblocked for the run if the thread blocks them, and the handler runs on
+ * the thread's alternate signal stack if it has one of at least 16 KiB, or
+ * on the instance's own for the run; the mask and stack are put back
+ * afterwards. Both checks are made once per thread, so a thread must not
+ * start blocking those signals, or remove its alternate stack, once it has
+ * run guests. A thread without an alternate stack pays two sigaltstack
+ * calls per run: give threads that run guests often one of their own.
  */
 LUCET_API enum lucet_error lucet_instance_run(struct lucet_instance *inst, const char *entrypoint,
                                               uintptr_t argc, const struct lucet_val *argv);
