@@ -10,6 +10,7 @@ import (
 	"runtime"
 	"strings"
 	"sync"
+	"syscall"
 	"testing"
 	"unsafe"
 
@@ -578,4 +579,46 @@ func protectionOf(t *testing.T, mem []byte) string {
 		}
 	}
 	return "unmapped"
+}
+
+// A fault outside the sandbox is fatal: with no fatal handler the runtime
+// writes one line naming the fault to stderr and aborts. Run in a child
+// process, which re-runs this test binary with an environment variable set.
+// In a Go program the Go runtime's SIGABRT handler reports the abort and
+// exits with status 2; the runtime's line comes first.
+func TestFatalFaultAbortsProcess(t *testing.T) {
+	if os.Getenv("LUCET_TEST_FATAL_CHILD") == "1" {
+		m, err := LoadModule(guests["guest"])
+		if err != nil {
+			os.Exit(3)
+		}
+		r, _ := NewRegion(1, nil)
+		inst, err := r.NewInstance(m, nil)
+		if err != nil {
+			os.Exit(3)
+		}
+		inst.Run("read_absolute", I64(0x10))
+		os.Exit(4) // not reached: the fault is fatal
+	}
+
+	cmd := exec.Command(os.Args[0], "-test.run=^TestFatalFaultAbortsProcess$")
+	cmd.Env = append(os.Environ(), "LUCET_TEST_FATAL_CHILD=1")
+	var stderr strings.Builder
+	cmd.Stderr = &stderr
+	err := cmd.Run()
+	var exit *exec.ExitError
+	if !errors.As(err, &exit) {
+		t.Fatalf("child: %v, want it to die of SIGABRT", err)
+	}
+	ws, _ := exit.Sys().(syscall.WaitStatus)
+	abortedByGo := ws.Exited() && ws.ExitStatus() == 2 && strings.Contains(stderr.String(), "SIGABRT: abort")
+	if !(ws.Signaled() && ws.Signal() == syscall.SIGABRT) && !abortedByGo {
+		t.Fatalf("child ended with %v, want an abort; stderr:\n%s", exit, stderr.String())
+	}
+	line, _, _ := strings.Cut(stderr.String(), "\n")
+	for _, want := range []string{"liblucet: instance", "fatal", "read of address 0x10", "read_absolute"} {
+		if !strings.Contains(line, want) {
+			t.Errorf("stderr %q lacks %q", line, want)
+		}
+	}
 }

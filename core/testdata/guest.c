@@ -85,6 +85,13 @@ GUEST_FN int32_t divide(struct lucet_vmctx *vmctx, int32_t a, int32_t b)
     return a / b;
 }
 
+/* Reads a byte at an absolute address: outside the sandbox, so fatal. */
+GUEST_FN int32_t read_absolute(struct lucet_vmctx *vmctx, int64_t addr)
+{
+    (void)vmctx;
+    return *(volatile uint8_t *)(uintptr_t)addr;
+}
+
 GUEST_FN int64_t delegate(struct lucet_vmctx *vmctx)
 {
     return (int64_t)(intptr_t)lucet_vmctx_get_delegate(vmctx);
@@ -103,7 +110,7 @@ static const uint8_t p_mixed[] = {
 };
 
 enum { SIG_VOID, SIG_I32_I32__I32, SIG_MIXED__F64, SIG_F32__F32, SIG_I32__I32, SIG_I64__I64,
-       SIG__I32, SIG__I64 };
+       SIG__I32, SIG__I64, SIG_I64__I32 };
 
 static const struct lucet_module_signature signatures[] = {
     [SIG_VOID] = { 0 },
@@ -119,6 +126,8 @@ static const struct lucet_module_signature signatures[] = {
                        .result = lucet_module_valtype_i64 },
     [SIG__I32] = { .result_count = 1, .result = lucet_module_valtype_i32 },
     [SIG__I64] = { .result_count = 1, .result = lucet_module_valtype_i64 },
+    [SIG_I64__I32] = { .param_count = 1, .params = p_i64, .result_count = 1,
+                       .result = lucet_module_valtype_i32 },
 };
 
 #define FN(f, sig) { .code = (const void *)f, .signature = sig, .name = #f }
@@ -136,6 +145,7 @@ static struct lucet_module_function functions[] = {
     FN(recurse, SIG_I64__I64),
     FN(divide, SIG_I32_I32__I32),
     FN(delegate, SIG__I64),
+    FN(read_absolute, SIG_I64__I32),
 };
 NATIVE_GUEST_FILL_LENGTHS(functions)
 
@@ -143,6 +153,7 @@ static const struct lucet_module_export exports[] = {
     { "add", 1, 0 },   { "mixed", 2, 0 },       { "half", 3, 0 },  { "poke", 4, 0 },
     { "peek", 5, 0 },  { "bump_global", 6, 0 }, { "grow", 7, 0 },  { "guest_mxcsr", 8, 0 },
     { "recurse", 9, 0 }, { "divide", 10, 0 },   { "delegate", 11, 0 },
+    { "read_absolute", 12, 0 },
 };
 
 /* Table 0: add at 0, an empty element at 1, peek at 2. */
