@@ -46,9 +46,6 @@ static __thread bool thread_has_altstack __attribute__((tls_model("initial-exec"
  */
 enum { MASK_UNKNOWN, MASK_OPEN, MASK_BLOCKS_FAULTS };
 static __thread unsigned char thread_mask __attribute__((tls_model("initial-exec")));
-/* The mask to put back after the current run, when restore_mask is set. */
-static __thread bool restore_mask __attribute__((tls_model("initial-exec")));
-static __thread sigset_t saved_mask __attribute__((tls_model("initial-exec")));
 
 static const int handled_signals[] = { SIGSEGV, SIGBUS, SIGFPE, SIGILL };
 #define HANDLED_COUNT (sizeof handled_signals / sizeof handled_signals[0])
@@ -74,7 +71,6 @@ static void install_handlers(void)
     current_instance = NULL;
     thread_has_altstack = thread_has_altstack;
     thread_mask = thread_mask;
-    restore_mask = false;
 
     sigemptyset(&fault_signals);
     for (size_t i = 0; i < HANDLED_COUNT; i++)
@@ -116,6 +112,7 @@ struct lucet_instance *lucet_signals_current_instance(void)
 void lucet_signals_enter(struct lucet_instance *inst, struct lucet_signal_guard *guard)
 {
     guard->restore_altstack = false;
+    guard->restore_mask = false;
 
     /*
      * Give the thread an alternate stack unless it already has a big enough
@@ -161,8 +158,8 @@ void lucet_signals_enter(struct lucet_instance *inst, struct lucet_signal_guard 
                 blocks = blocks || sigismember(&old, handled_signals[i]) == 1;
             thread_mask = blocks ? MASK_BLOCKS_FAULTS : MASK_OPEN;
             if (blocks) {
-                saved_mask = old;
-                restore_mask = true;
+                guard->previous_mask = old;
+                guard->restore_mask = true;
             }
         }
     }
@@ -182,10 +179,8 @@ void lucet_signals_leave(struct lucet_instance *inst, struct lucet_signal_guard 
             sigaltstack(&guard->previous_altstack, NULL);
         }
     }
-    if (restore_mask) {
-        restore_mask = false;
-        pthread_sigmask(SIG_SETMASK, &saved_mask, NULL);
-    }
+    if (guard->restore_mask)
+        pthread_sigmask(SIG_SETMASK, &guard->previous_mask, NULL);
 }
 
 /* ---- Chaining ------------------------------------------------------------ */

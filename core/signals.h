@@ -13,7 +13,9 @@
 /* What lucet_signals_enter changed on the thread, for lucet_signals_leave. */
 struct lucet_signal_guard {
     bool restore_altstack;
+    bool restore_mask;
     stack_t previous_altstack;
+    sigset_t previous_mask;
 };
 
 /*
