@@ -292,12 +292,8 @@ static void state_release_of_returned_state(void)
 
 int main(void)
 {
-    if (lucet_dl_module_load(ctest_guest_path("core_mem.so"), &mod) != lucet_error_ok ||
-        lucet_mmap_region_create(2, NULL, &region) != lucet_error_ok ||
-        lucet_region_new_instance(region, mod, &inst) != lucet_error_ok) {
-        printf("FAIL setup: %s\n", lucet_error_message());
+    if (!ctest_setup_instance("core_mem.so", 2, &mod, &region, &inst))
         return 1;
-    }
     RUN_CASE(error_names);
     RUN_CASE(state_tag_names);
     RUN_CASE(error_message_per_thread);
@@ -305,8 +301,6 @@ int main(void)
     RUN_CASE(fault_accessors_without_a_fault);
     RUN_CASE(handler_setters);
     RUN_CASE(state_release_of_returned_state);
-    lucet_instance_release(inst);
-    lucet_region_release(region);
-    lucet_dl_module_release(mod);
+    ctest_teardown_instance(mod, region, inst);
     CTEST_EXIT();
 }

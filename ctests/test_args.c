@@ -25,26 +25,11 @@ static struct lucet_instance *inst;
         }                                                                                \
     } while (0)
 
-/* Runs `name`, which must return, and gives back its raw return registers. */
+/* Runs `name` in the shared instance, which must return: its raw return registers. */
 static struct lucet_untyped_retval run_ok(const char *name, uintptr_t argc,
                                           const struct lucet_val *argv)
 {
-    struct lucet_untyped_retval rv;
-    struct lucet_state st;
-    enum lucet_error err;
-
-    memset(&rv, 0, sizeof rv);
-    err = lucet_instance_run(inst, name, argc, argv);
-    if (err != lucet_error_ok) {
-        printf("    running %s: %s (%s)\n", name, lucet_error_name(err), lucet_error_message());
-        ctest_case_failed = 1;
-        return rv;
-    }
-    CHECK_OK(lucet_instance_state(inst, &st));
-    CHECK_EQ_INT(st.tag, lucet_state_tag_returned);
-    rv = st.val.returned;
-    lucet_state_release(&st);
-    return rv;
+    return ctest_run_ok(inst, name, argc, argv);
 }
 
 static void identity_of_each_wasm_type(void)
@@ -393,40 +378,27 @@ static void unknown_export(void)
 #define FPUCW_ROUND_UP 0x0b7f
 #define FPUCW_ROUND_DOWN 0x077f
 
-static uint16_t get_fpucw(void)
-{
-    uint16_t cw;
-
-    __asm__ volatile("fnstcw %0" : "=m"(cw));
-    return cw;
-}
-
-static void set_fpucw(uint16_t cw)
-{
-    __asm__ volatile("fldcw %0" : : "m"(cw));
-}
-
 static void float_control_words(void)
 {
-    uint32_t host_mxcsr = __builtin_ia32_stmxcsr();
-    uint16_t host_fpucw = get_fpucw();
+    uint32_t host_mxcsr = ctest_get_mxcsr();
+    uint16_t host_fpucw = ctest_get_fpucw();
     struct lucet_untyped_retval rv;
 
-    __builtin_ia32_ldmxcsr(MXCSR_ROUND_UP);
-    set_fpucw(FPUCW_ROUND_UP);
+    ctest_set_mxcsr(MXCSR_ROUND_UP);
+    ctest_set_fpucw(FPUCW_ROUND_UP);
     for (int round = 0; round < 2; round++) {
         rv = run_ok("swap_mxcsr", 1, (struct lucet_val[]){ LUCET_VAL_I32(MXCSR_ROUND_DOWN) });
         CHECK_EQ_U64(LUCET_UNTYPED_RETVAL_TO_U32(rv) & MXCSR_CONTROL, MXCSR_DEFAULT);
-        CHECK_EQ_U64(__builtin_ia32_stmxcsr() & MXCSR_CONTROL, MXCSR_ROUND_UP);
+        CHECK_EQ_U64(ctest_get_mxcsr() & MXCSR_CONTROL, MXCSR_ROUND_UP);
         rv = run_ok("swap_fpucw", 1, (struct lucet_val[]){ LUCET_VAL_I32(FPUCW_ROUND_DOWN) });
         CHECK_EQ_U64(LUCET_UNTYPED_RETVAL_TO_U32(rv) & 0xffff, FPUCW_DEFAULT);
-        CHECK_EQ_U64(get_fpucw(), FPUCW_ROUND_UP);
+        CHECK_EQ_U64(ctest_get_fpucw(), FPUCW_ROUND_UP);
     }
     /* Guest arithmetic rounds to nearest even while the host rounds up. */
     volatile double one = 1.0, three = 3.0;
     rv = run_ok("div_f64", 2, (struct lucet_val[]){ LUCET_VAL_F64(one), LUCET_VAL_F64(three) });
-    __builtin_ia32_ldmxcsr(host_mxcsr);
-    set_fpucw(host_fpucw);
+    ctest_set_mxcsr(host_mxcsr);
+    ctest_set_fpucw(host_fpucw);
     CHECK_EQ_DBL(LUCET_UNTYPED_RETVAL_TO_F64(rv), one / three);
 }
 
@@ -530,12 +502,8 @@ static void retval_helpers_on_raw_bytes(void)
 
 int main(void)
 {
-    if (lucet_dl_module_load(ctest_guest_path("core_args.so"), &mod) != lucet_error_ok ||
-        lucet_mmap_region_create(1, NULL, &region) != lucet_error_ok ||
-        lucet_region_new_instance(region, mod, &inst) != lucet_error_ok) {
-        printf("FAIL setup: %s\n", lucet_error_message());
+    if (!ctest_setup_instance("core_args.so", 1, &mod, &region, &inst))
         return 1;
-    }
     RUN_CASE(identity_of_each_wasm_type);
     RUN_CASE(two_argument_operations);
     RUN_CASE(i32_result_with_high_bit);
@@ -553,8 +521,6 @@ int main(void)
     RUN_CASE(float_control_words);
     RUN_CASE(stack_arguments_limited_by_stack_size);
     RUN_CASE(retval_helpers_on_raw_bytes);
-    lucet_instance_release(inst);
-    lucet_region_release(region);
-    lucet_dl_module_release(mod);
+    ctest_teardown_instance(mod, region, inst);
     CTEST_EXIT();
 }

@@ -18,104 +18,15 @@
  * its own code that its handler turns into exit status HOST_HANDLER_EXIT.
  */
 #define _GNU_SOURCE
-#include <dlfcn.h>
-#include <errno.h>
-#include <poll.h>
 #include <signal.h>
-#include <spawn.h>
-#include <stdbool.h>
 #include <sys/mman.h>
-#include <sys/wait.h>
-#include <unistd.h>
 
 #include "ctest.h"
 
 #define HEAP_LEN 0x10000u
 #define HOST_HANDLER_EXIT 37
-#define CHILD_TIMEOUT_SECONDS 20
-
-extern char **environ;
 
 /* ---- Parent side --------------------------------------------------------- */
-
-struct child_result {
-    int status;
-    char out[16384];
-    char err[16384];
-};
-
-/* Reads both pipes to the end without letting either fill up. */
-static void drain(int out_fd, int err_fd, struct child_result *r)
-{
-    struct pollfd fds[2] = { { .fd = out_fd, .events = POLLIN },
-                             { .fd = err_fd, .events = POLLIN } };
-    char *bufs[2] = { r->out, r->err };
-    size_t lens[2] = { 0, 0 }, cap = sizeof r->out;
-    int open_fds = 2;
-
-    while (open_fds > 0) {
-        if (poll(fds, 2, -1) < 0) {
-            if (errno == EINTR)
-                continue;
-            break;
-        }
-        for (int i = 0; i < 2; i++) {
-            char tmp[4096];
-            ssize_t n;
-
-            if (fds[i].fd < 0 || !(fds[i].revents & (POLLIN | POLLHUP | POLLERR)))
-                continue;
-            n = read(fds[i].fd, tmp, sizeof tmp);
-            if (n <= 0) {
-                fds[i].fd = -1;
-                open_fds--;
-                continue;
-            }
-            if ((size_t)n > cap - 1 - lens[i])
-                n = (ssize_t)(cap - 1 - lens[i]);
-            memcpy(bufs[i] + lens[i], tmp, (size_t)n);
-            lens[i] += (size_t)n;
-        }
-    }
-    r->out[lens[0]] = 0;
-    r->err[lens[1]] = 0;
-}
-
-/* Runs this program with "--child role" and collects its status and output. */
-static void run_child(const char *role, struct child_result *r)
-{
-    int out[2], err[2];
-    posix_spawn_file_actions_t actions;
-    char *argv[] = { "/proc/self/exe", "--child", (char *)role, NULL };
-    pid_t pid;
-
-    memset(r, 0, sizeof *r);
-    r->status = -1;
-    if (pipe(out) != 0 || pipe(err) != 0) {
-        printf("    pipe failed\n");
-        ctest_case_failed = 1;
-        return;
-    }
-    posix_spawn_file_actions_init(&actions);
-    posix_spawn_file_actions_adddup2(&actions, out[1], STDOUT_FILENO);
-    posix_spawn_file_actions_adddup2(&actions, err[1], STDERR_FILENO);
-    posix_spawn_file_actions_addclose(&actions, out[0]);
-    posix_spawn_file_actions_addclose(&actions, err[0]);
-    if (posix_spawn(&pid, argv[0], &actions, NULL, argv, environ) != 0) {
-        printf("    posix_spawn failed\n");
-        ctest_case_failed = 1;
-        pid = -1;
-    }
-    posix_spawn_file_actions_destroy(&actions);
-    close(out[1]);
-    close(err[1]);
-    if (pid > 0) {
-        drain(out[0], err[0], r);
-        waitpid(pid, &r->status, 0);
-    }
-    close(out[0]);
-    close(err[0]);
-}
 
 /*
  * Runs a role and checks it ended as wanted: exit status `code` when
@@ -123,18 +34,17 @@ static void run_child(const char *role, struct child_result *r)
  */
 static void expect_child(const char *role, int code, int signum, const char *marker)
 {
-    struct child_result r;
+    struct ctest_child r;
 
-    run_child(role, &r);
+    ctest_run_child(role, &r);
     if (signum == 0)
-        CHECK(r.status != -1 && WIFEXITED(r.status) && WEXITSTATUS(r.status) == code);
+        CHECK(ctest_exited_with(r.status, code));
     else
-        CHECK(r.status != -1 && WIFSIGNALED(r.status) && WTERMSIG(r.status) == signum);
+        CHECK(ctest_died_of(r.status, signum));
     if (marker != NULL)
         CHECK_STR_CONTAINS(r.out, marker);
     if (ctest_case_failed)
-        printf("    child %s: status %#x\n    stdout: %s\n    stderr: %s\n", role, r.status, r.out,
-               r.err);
+        ctest_show_child(role, &r);
 }
 
 /* ---- Child side ---------------------------------------------------------- */
@@ -214,8 +124,10 @@ static void install(int signum, void (*handler)(int, siginfo_t *, void *), struc
  */
 static void preinit_install(int argc, char **argv, char **envp)
 {
+    const char *role = ctest_child_role(argc, argv);
+
     (void)envp;
-    if (argc == 3 && strcmp(argv[1], "--child") == 0 && strcmp(argv[2], "preinit") == 0)
+    if (role != NULL && strcmp(role, "preinit") == 0)
         install(SIGSEGV, host_handler_first, NULL);
 }
 __attribute__((section(".preinit_array"), used)) static void (*const preinit)(int, char **,
@@ -320,7 +232,7 @@ static int child_finish_with_host_fault(void)
 
 static int child_main(const char *role)
 {
-    alarm(CHILD_TIMEOUT_SECONDS);
+    alarm(CTEST_CHILD_TIMEOUT_SECONDS);
     ctest_case_failed = 0;
 
     if (strcmp(role, "before") == 0 || strcmp(role, "preinit") == 0) {
@@ -419,8 +331,10 @@ static void ignored_disposition_still_kills(void)
 
 int main(int argc, char **argv)
 {
-    if (argc == 3 && strcmp(argv[1], "--child") == 0)
-        return child_main(argv[2]);
+    const char *role = ctest_child_role(argc, argv);
+
+    if (role != NULL)
+        return child_main(role);
 
     RUN_CASE(host_handler_installed_before);
     RUN_CASE(host_handler_installed_before_go);

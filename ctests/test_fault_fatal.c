@@ -15,121 +15,15 @@
  * exits with FATAL_HANDLER_EXIT.
  */
 #define _GNU_SOURCE
-#include <dlfcn.h>
-#include <errno.h>
-#include <poll.h>
 #include <pthread.h>
 #include <signal.h>
-#include <spawn.h>
-#include <stdbool.h>
-#include <sys/wait.h>
-#include <unistd.h>
 
 #include "ctest.h"
 
 #define HEAP_LEN 0x10000u
 #define FATAL_HANDLER_EXIT 42
-#define CHILD_TIMEOUT_SECONDS 20
-
-extern char **environ;
 
 /* ---- Parent side: running a child role ---------------------------------- */
-
-struct child_result {
-    int status;
-    char out[16384];
-    char err[16384];
-};
-
-/* Reads both pipes to the end without letting either fill up. */
-static void drain(int out_fd, int err_fd, struct child_result *r)
-{
-    struct pollfd fds[2] = { { .fd = out_fd, .events = POLLIN },
-                             { .fd = err_fd, .events = POLLIN } };
-    char *bufs[2] = { r->out, r->err };
-    size_t lens[2] = { 0, 0 }, cap = sizeof r->out;
-    int open_fds = 2;
-
-    while (open_fds > 0) {
-        if (poll(fds, 2, -1) < 0) {
-            if (errno == EINTR)
-                continue;
-            break;
-        }
-        for (int i = 0; i < 2; i++) {
-            char tmp[4096];
-            ssize_t n;
-
-            if (fds[i].fd < 0 || !(fds[i].revents & (POLLIN | POLLHUP | POLLERR)))
-                continue;
-            n = read(fds[i].fd, tmp, sizeof tmp);
-            if (n <= 0) {
-                fds[i].fd = -1;
-                open_fds--;
-                continue;
-            }
-            if ((size_t)n > cap - 1 - lens[i])
-                n = (ssize_t)(cap - 1 - lens[i]);
-            memcpy(bufs[i] + lens[i], tmp, (size_t)n);
-            lens[i] += (size_t)n;
-        }
-    }
-    r->out[lens[0]] = 0;
-    r->err[lens[1]] = 0;
-}
-
-/* Runs this program with "--child role" and collects its status and output. */
-static void run_child(const char *role, struct child_result *r)
-{
-    int out[2], err[2];
-    posix_spawn_file_actions_t actions;
-    char *argv[] = { "/proc/self/exe", "--child", (char *)role, NULL };
-    pid_t pid;
-
-    memset(r, 0, sizeof *r);
-    r->status = -1;
-    if (pipe(out) != 0 || pipe(err) != 0) {
-        printf("    pipe failed\n");
-        ctest_case_failed = 1;
-        return;
-    }
-    posix_spawn_file_actions_init(&actions);
-    posix_spawn_file_actions_adddup2(&actions, out[1], STDOUT_FILENO);
-    posix_spawn_file_actions_adddup2(&actions, err[1], STDERR_FILENO);
-    posix_spawn_file_actions_addclose(&actions, out[0]);
-    posix_spawn_file_actions_addclose(&actions, err[0]);
-    if (posix_spawn(&pid, argv[0], &actions, NULL, argv, environ) != 0) {
-        printf("    posix_spawn failed\n");
-        ctest_case_failed = 1;
-        pid = -1;
-    }
-    posix_spawn_file_actions_destroy(&actions);
-    close(out[1]);
-    close(err[1]);
-    if (pid > 0) {
-        drain(out[0], err[0], r);
-        waitpid(pid, &r->status, 0);
-    }
-    close(out[0]);
-    close(err[0]);
-}
-
-/* Prints what the child said when a check on it failed. */
-static void show_child(const char *role, const struct child_result *r)
-{
-    printf("    child %s: status %#x\n    stdout: %s\n    stderr: %s\n", role, r->status, r->out,
-           r->err);
-}
-
-static bool exited_with(const struct child_result *r, int code)
-{
-    return r->status != -1 && WIFEXITED(r->status) && WEXITSTATUS(r->status) == code;
-}
-
-static bool died_of(const struct child_result *r, int signum)
-{
-    return r->status != -1 && WIFSIGNALED(r->status) && WTERMSIG(r->status) == signum;
-}
 
 /*
  * Runs a role whose fatal handler reports and exits, and checks it exited
@@ -141,7 +35,7 @@ static bool died_of(const struct child_result *r, int signum)
 static void expect_report(const char *role, enum lucet_trapcode_type code, int signum,
                           const char *also)
 {
-    struct child_result r;
+    struct ctest_child r;
     char want[256];
     int failed_before = ctest_case_failed;
 
@@ -150,15 +44,15 @@ static void expect_report(const char *role, enum lucet_trapcode_type code, int s
              "expected, pc as expected, state tag %d, in module code as expected, on the host "
              "stack 1\n",
              (int)code, signum, (int)lucet_state_tag_fault);
-    run_child(role, &r);
-    CHECK(exited_with(&r, FATAL_HANDLER_EXIT));
+    ctest_run_child(role, &r);
+    CHECK(ctest_exited_with(r.status, FATAL_HANDLER_EXIT));
     CHECK_STR_CONTAINS(r.out, want);
     if (also != NULL)
         CHECK_STR_CONTAINS(r.out, also);
     /* The handler ended the process: the default's line never came. */
     CHECK(strstr(r.err, "liblucet:") == NULL);
     if (ctest_case_failed && !failed_before)
-        show_child(role, &r);
+        ctest_show_child(role, &r);
 }
 
 /* ---- Child side ---------------------------------------------------------- */
@@ -168,16 +62,6 @@ static uintptr_t want_pc; /* 0: not checked (hostcalls are checked by symbol nam
 static uintptr_t want_addr;
 static int want_signal;
 static bool want_in_module;
-
-static uintptr_t guest_label(const char *guest, const char *label)
-{
-    void *handle = dlopen(ctest_guest_path(guest), RTLD_NOW | RTLD_NOLOAD);
-    void *sym = handle != NULL ? dlsym(handle, label) : NULL;
-
-    if (handle != NULL)
-        dlclose(handle);
-    return (uintptr_t)sym;
-}
 
 static bool on_this_threads_stack(const void *p)
 {
@@ -288,7 +172,7 @@ static int child_main(const char *role)
     enum lucet_error err;
 
     /* A child that hangs dies of SIGALRM, which the parent reports. */
-    alarm(CHILD_TIMEOUT_SECONDS);
+    alarm(CTEST_CHILD_TIMEOUT_SECONDS);
     want_signal = SIGSEGV;
     want_in_module = true;
 
@@ -304,14 +188,14 @@ static int child_main(const char *role)
     } else if (strcmp(role, "absolute-address") == 0) {
         child_inst = child_instance("fault_mem.so", &region);
         want_addr = 0x10;
-        want_pc = guest_label("fault_mem.so", "fm_load_abs_access");
+        want_pc = ctest_guest_label("fault_mem.so", "fm_load_abs_access");
         lucet_instance_set_fatal_handler(child_inst, report_and_exit);
         err = lucet_instance_run(child_inst, "fm_load_abs", 1,
                                  (struct lucet_val[]){ LUCET_VAL_U64(want_addr) });
     } else if (strcmp(role, "site-outside-guard") == 0) {
         child_inst = child_instance("fault_mem.so", &region);
         want_addr = 0x10;
-        want_pc = guest_label("fault_mem.so", "fm_load_abs_site_access");
+        want_pc = ctest_guest_label("fault_mem.so", "fm_load_abs_site_access");
         lucet_instance_set_fatal_handler(child_inst, report_and_exit);
         err = lucet_instance_run(child_inst, "fm_load_abs_site", 1,
                                  (struct lucet_val[]){ LUCET_VAL_U64(want_addr) });
@@ -321,7 +205,7 @@ static int child_main(const char *role)
         child_inst = child_instance("fault_mem.so", &region);
         /* The first byte of the neighbour's heap guard: a guard, but not ours. */
         want_addr = (uintptr_t)lucet_instance_heap(neighbour) + HEAP_LEN;
-        want_pc = guest_label("fault_mem.so", "fm_store_abs_access");
+        want_pc = ctest_guest_label("fault_mem.so", "fm_store_abs_access");
         lucet_instance_set_fatal_handler(child_inst, report_and_exit);
         err = lucet_instance_run(child_inst, "fm_store_abs", 2,
                                  (struct lucet_val[]){ LUCET_VAL_U64(want_addr),
@@ -329,7 +213,7 @@ static int child_main(const char *role)
     } else if (strcmp(role, "ud2-no-site") == 0) {
         child_inst = child_instance("fault_trap.so", &region);
         want_signal = SIGILL;
-        want_pc = guest_label("fault_trap.so", "ft_ud2_no_site_ud2");
+        want_pc = ctest_guest_label("fault_trap.so", "ft_ud2_no_site_ud2");
         lucet_instance_set_fatal_handler(child_inst, report_and_exit);
         err = lucet_instance_run(child_inst, "ft_ud2_no_site", 0, NULL);
     } else if (strcmp(role, "default-abort") == 0 || strcmp(role, "handler-returns") == 0) {
@@ -338,7 +222,7 @@ static int child_main(const char *role)
             lucet_instance_set_fatal_handler(child_inst, note_and_return);
         /* The parent needs these to check the default's line. */
         printf("instance %p, pc %#lx\n", (void *)child_inst,
-               (unsigned long)guest_label("fault_mem.so", "fm_load_abs_access"));
+               (unsigned long)ctest_guest_label("fault_mem.so", "fm_load_abs_access"));
         fflush(stdout);
         err = lucet_instance_run(child_inst, "fm_load_abs", 1,
                                  (struct lucet_val[]){ LUCET_VAL_U64(0x10) });
@@ -408,14 +292,14 @@ static void ud2_without_site(void)
  */
 static void expect_default_abort(const char *role, const char *stdout_marker)
 {
-    struct child_result r;
+    struct ctest_child r;
     void *inst = NULL;
     unsigned long pc = 0;
     char want[256];
     int failed_before = ctest_case_failed;
 
-    run_child(role, &r);
-    CHECK(died_of(&r, SIGABRT));
+    ctest_run_child(role, &r);
+    CHECK(ctest_died_of(r.status, SIGABRT));
     CHECK(sscanf(r.out, "instance %p, pc %lx", &inst, &pc) == 2);
     snprintf(want, sizeof want,
              "liblucet: instance %p: fatal unknown fault: read of address 0x10 in guest "
@@ -427,7 +311,7 @@ static void expect_default_abort(const char *role, const char *stdout_marker)
     CHECK(strstr(r.out, "run returned") == NULL);
     if (ctest_case_failed && !failed_before) {
         printf("    want stderr: %s", want);
-        show_child(role, &r);
+        ctest_show_child(role, &r);
     }
 }
 
@@ -445,8 +329,10 @@ static void returning_handler_still_aborts(void)
 
 int main(int argc, char **argv)
 {
-    if (argc == 3 && strcmp(argv[1], "--child") == 0)
-        return child_main(argv[2]);
+    const char *role = ctest_child_role(argc, argv);
+
+    if (role != NULL)
+        return child_main(role);
 
     RUN_CASE(hostcall_crash);
     RUN_CASE(hostcall_in_heap_guard);

@@ -10,9 +10,7 @@
  *     embedder's pointer (the hostcall test files cover more of it).
  */
 #define _GNU_SOURCE
-#include <dlfcn.h>
 #include <signal.h>
-#include <stdbool.h>
 #include <sys/mman.h>
 #include <ucontext.h>
 
@@ -22,26 +20,6 @@
 
 static struct lucet_dl_module *mem_module, *trap_module, *stack_module, *host_module;
 static struct lucet_region *region;
-
-static uintptr_t guest_label(const char *guest, const char *label)
-{
-    void *handle = dlopen(ctest_guest_path(guest), RTLD_NOW | RTLD_NOLOAD);
-    void *sym = handle != NULL ? dlsym(handle, label) : NULL;
-
-    if (handle != NULL)
-        dlclose(handle);
-    if (sym == NULL)
-        printf("    no label %s in %s\n", label, guest);
-    return (uintptr_t)sym;
-}
-
-static struct lucet_instance *new_instance(struct lucet_dl_module *module)
-{
-    struct lucet_instance *inst = NULL;
-
-    CHECK_OK(lucet_region_new_instance(region, module, &inst));
-    return inst;
-}
 
 /*
  * What the handlers saw, written inside the signal handler (plain stores
@@ -122,39 +100,27 @@ static enum lucet_signal_behavior leave_default(struct lucet_instance *inst,
     return lucet_signal_behavior_default;
 }
 
-static uint64_t returned_u64(struct lucet_instance *inst)
-{
-    struct lucet_state state;
-    uint64_t v = 0;
-
-    CHECK_OK(lucet_instance_state(inst, &state));
-    CHECK_EQ_INT(state.tag, lucet_state_tag_returned);
-    v = LUCET_UNTYPED_RETVAL_TO_U64(state.val.returned);
-    lucet_state_release(&state);
-    return v;
-}
-
 /*
  * A read past the heap: the handler maps the page and continues; the guest
  * reads what the handler wrote, and the run returns normally.
  */
 static void continue_after_fixing_a_read(void)
 {
-    struct lucet_instance *inst = new_instance(mem_module);
+    struct lucet_instance *inst = ctest_new_instance(region, mem_module);
     uintptr_t heap = (uintptr_t)lucet_instance_heap(inst);
     struct lucet_val args[] = { LUCET_VAL_U32(HEAP_LEN), LUCET_VAL_U32(100) };
 
     memset(&seen, 0, sizeof seen);
     CHECK_OK(lucet_instance_set_signal_handler(inst, fix_and_continue));
     CHECK_OK(lucet_instance_run(inst, "fm_load8", 2, args));
-    CHECK_EQ_U64(returned_u64(inst), MARKER);
+    CHECK_EQ_U64(ctest_returned_gp(inst, "fm_load8"), MARKER);
     CHECK_EQ_INT(seen.calls, 1);
     CHECK(seen.inst == inst);
     CHECK_EQ_INT(seen.code, lucet_trapcode_type_heap_out_of_bounds);
     CHECK_EQ_INT(seen.signum, SIGSEGV);
     CHECK_EQ_INT(seen.si_signo, SIGSEGV);
     CHECK_EQ_U64(seen.fault_addr, heap + HEAP_LEN + 100);
-    CHECK_EQ_U64(seen.pc, guest_label("fault_mem.so", "fm_load8_access"));
+    CHECK_EQ_U64(seen.pc, ctest_guest_label("fault_mem.so", "fm_load8_access"));
     close_fixed_page(inst, seen.fault_addr);
     lucet_instance_release(inst);
 }
@@ -162,7 +128,7 @@ static void continue_after_fixing_a_read(void)
 /* A write past the heap: continued, the store lands where the guest aimed. */
 static void continue_after_fixing_a_write(void)
 {
-    struct lucet_instance *inst = new_instance(mem_module);
+    struct lucet_instance *inst = ctest_new_instance(region, mem_module);
     uint8_t *heap = lucet_instance_heap(inst);
     struct lucet_val args[] = { LUCET_VAL_U32(HEAP_LEN + 8192), LUCET_VAL_U32(7),
                                 LUCET_VAL_U32(0x33) };
@@ -173,7 +139,7 @@ static void continue_after_fixing_a_write(void)
     CHECK_EQ_INT(seen.calls, 1);
     CHECK_EQ_INT(seen.code, lucet_trapcode_type_heap_out_of_bounds);
     CHECK_EQ_U64(seen.fault_addr, (uintptr_t)heap + HEAP_LEN + 8192 + 7);
-    CHECK_EQ_U64(seen.pc, guest_label("fault_mem.so", "fm_store8_access"));
+    CHECK_EQ_U64(seen.pc, ctest_guest_label("fault_mem.so", "fm_store8_access"));
     /* The guest's store replaced the handler's marker. */
     CHECK_EQ_INT(heap[HEAP_LEN + 8192 + 7], 0x33);
     close_fixed_page(inst, seen.fault_addr);
@@ -186,7 +152,7 @@ static void continue_after_fixing_a_write(void)
  */
 static void terminate_from_the_handler(void)
 {
-    struct lucet_instance *inst = new_instance(trap_module);
+    struct lucet_instance *inst = ctest_new_instance(region, trap_module);
     struct lucet_state state;
     struct lucet_val args[] = { LUCET_VAL_I32(1), LUCET_VAL_I32(0) };
     enum lucet_trapcode_type code;
@@ -198,7 +164,7 @@ static void terminate_from_the_handler(void)
     CHECK(seen.inst == inst);
     CHECK_EQ_INT(seen.code, lucet_trapcode_type_integer_div_by_zero);
     CHECK_EQ_INT(seen.signum, SIGFPE);
-    CHECK_EQ_U64(seen.pc, guest_label("fault_trap.so", "ft_idiv32_reg_div"));
+    CHECK_EQ_U64(seen.pc, ctest_guest_label("fault_trap.so", "ft_idiv32_reg_div"));
 
     CHECK_OK(lucet_instance_state(inst, &state));
     CHECK_EQ_INT(state.tag, lucet_state_tag_terminated);
@@ -212,7 +178,7 @@ static void terminate_from_the_handler(void)
     CHECK_ERR(lucet_instance_run(inst, "ft_idiv32_reg", 2, args), lucet_error_invalid_argument);
     CHECK_OK(lucet_instance_reset(inst));
     CHECK_OK(lucet_instance_run(inst, "ft_idiv32_reg", 2, args));
-    CHECK_EQ_U64(returned_u64(inst), 1);
+    CHECK_EQ_U64(ctest_returned_gp(inst, "ft_idiv32_reg"), 1);
     /* The handler is kept across the reset. */
     args[1] = LUCET_VAL_I32(0);
     CHECK_ERR(lucet_instance_run(inst, "ft_idiv32_reg", 2, args), lucet_error_runtime_terminated);
@@ -246,7 +212,7 @@ static void default_sees_every_kind(void)
     };
 
     for (size_t i = 0; i < sizeof faults / sizeof faults[0]; i++) {
-        struct lucet_instance *inst = new_instance(*faults[i].module);
+        struct lucet_instance *inst = ctest_new_instance(region, *faults[i].module);
         enum lucet_trapcode_type code = lucet_trapcode_type_unknown;
 
         memset(&seen, 0, sizeof seen);
@@ -266,7 +232,7 @@ static void default_sees_every_kind(void)
 /* A NULL handler restores the default: nobody is asked. */
 static void null_handler_restores_default(void)
 {
-    struct lucet_instance *inst = new_instance(mem_module);
+    struct lucet_instance *inst = ctest_new_instance(region, mem_module);
     struct lucet_val args[] = { LUCET_VAL_U32(HEAP_LEN), LUCET_VAL_U32(0) };
 
     memset(&seen, 0, sizeof seen);
@@ -291,7 +257,7 @@ static int32_t fault_host(struct lucet_vmctx *vmctx, int32_t what)
 /* A hostcall ends the run with the embedder's pointer; a reset makes it runnable. */
 static void terminate_from_a_hostcall(void)
 {
-    struct lucet_instance *inst = new_instance(host_module);
+    struct lucet_instance *inst = ctest_new_instance(region, host_module);
     struct lucet_state state;
 
     CHECK_ERR(lucet_instance_run(inst, "fh_call", 1, (struct lucet_val[]){ LUCET_VAL_I32(1) }),
@@ -305,7 +271,7 @@ static void terminate_from_a_hostcall(void)
               lucet_error_invalid_argument);
     CHECK_OK(lucet_instance_reset(inst));
     CHECK_OK(lucet_instance_run(inst, "fh_call", 1, (struct lucet_val[]){ LUCET_VAL_I32(0) }));
-    CHECK_EQ_U64(returned_u64(inst), 42);
+    CHECK_EQ_U64(ctest_returned_gp(inst, "fh_call"), 42);
     lucet_instance_release(inst);
 }
 

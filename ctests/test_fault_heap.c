@@ -11,10 +11,7 @@
  * the instance's creation). The guest (guests/fault_mem.c) labels each access
  * instruction, so the fault's PC is compared exactly.
  */
-#define _GNU_SOURCE
-#include <dlfcn.h>
 #include <signal.h>
-#include <stdbool.h>
 
 #include "ctest.h"
 
@@ -23,25 +20,12 @@
 
 static struct lucet_dl_module *mem_module;
 
-/* Address of a global label of the fault_mem guest (an instruction). */
-static uintptr_t guest_label(const char *label)
+/* A fault_mem instance in a one-slot region of its own, with the default limits. */
+static struct lucet_instance *new_instance_in_own_region(struct lucet_region **region)
 {
-    void *handle = dlopen(ctest_guest_path("fault_mem.so"), RTLD_NOW | RTLD_NOLOAD);
-    void *sym = handle != NULL ? dlsym(handle, label) : NULL;
-
-    if (handle != NULL)
-        dlclose(handle);
-    if (sym == NULL)
-        printf("    no label %s in fault_mem.so\n", label);
-    return (uintptr_t)sym;
-}
-
-static struct lucet_instance *new_instance(struct lucet_region *region)
-{
-    struct lucet_instance *inst = NULL;
-
-    CHECK_OK(lucet_region_new_instance(region, mem_module, &inst));
-    return inst;
+    *region = NULL;
+    CHECK_OK(lucet_mmap_region_create(1, NULL, region));
+    return ctest_new_instance(*region, mem_module);
 }
 
 /* Runs fm_load8/fm_load64(idx, off); returns the result of a normal return. */
@@ -49,16 +33,10 @@ static uint64_t run_load(struct lucet_instance *inst, const char *fn, uint32_t i
                          enum lucet_error want)
 {
     struct lucet_val args[] = { LUCET_VAL_U32(idx), LUCET_VAL_U32(off) };
-    struct lucet_state state;
-    uint64_t result = 0;
+    struct lucet_untyped_retval rv;
 
-    CHECK_ERR(lucet_instance_run(inst, fn, 2, args), want);
-    if (want == lucet_error_ok && lucet_instance_state(inst, &state) == lucet_error_ok) {
-        CHECK_EQ_INT(state.tag, lucet_state_tag_returned);
-        result = LUCET_UNTYPED_RETVAL_TO_U64(state.val.returned);
-        lucet_state_release(&state);
-    }
-    return result;
+    ctest_run(inst, fn, 2, args, want, &rv);
+    return LUCET_UNTYPED_RETVAL_TO_U64(rv);
 }
 
 static void run_store(struct lucet_instance *inst, const char *fn, uint32_t idx, uint32_t off,
@@ -70,24 +48,32 @@ static void run_store(struct lucet_instance *inst, const char *fn, uint32_t idx,
         args[2] = LUCET_VAL_U64(value);
     else
         args[2] = LUCET_VAL_U32((uint32_t)value);
-    CHECK_ERR(lucet_instance_run(inst, fn, 3, args), want);
+    ctest_run(inst, fn, 3, args, want, NULL);
 }
 
 /*
- * Checks the instance's last fault is a non-fatal heap_out_of_bounds SIGSEGV
- * at heap + offset by the instruction at `label`, and that its description
- * says so in words.
+ * Runs `fn` (an fm_load* or fm_store* export; a store writes `value`) at
+ * (idx, off), which must fault, and checks the fault: a non-fatal
+ * heap_out_of_bounds SIGSEGV at heap + offset by the instruction labelled
+ * <fn>_access, and a description that says so in words.
  */
-static void check_heap_fault(struct lucet_instance *inst, const char *label, uint64_t offset,
-                             bool write, const char *fn)
+static void expect_heap_fault(struct lucet_instance *inst, const char *fn, uint32_t idx,
+                              uint32_t off, uint64_t value, uint64_t offset)
 {
+    bool write = strncmp(fn, "fm_store", 8) == 0;
     enum lucet_trapcode_type code = lucet_trapcode_type_unknown;
     bool fatal = true;
     uintptr_t addr = 0, pc = 0;
     int signum = 0;
     char text[LUCET_FAULT_DESCRIPTION_MAX];
-    char want[64];
+    char label[64], want[64];
     int failed_before = ctest_case_failed;
+
+    if (write)
+        run_store(inst, fn, idx, off, value, lucet_error_runtime_fault);
+    else
+        run_load(inst, fn, idx, off, lucet_error_runtime_fault);
+    snprintf(label, sizeof label, "%s_access", fn);
 
     CHECK_OK(lucet_instance_fault_trapcode(inst, &code));
     CHECK_EQ_INT(code, lucet_trapcode_type_heap_out_of_bounds);
@@ -96,7 +82,7 @@ static void check_heap_fault(struct lucet_instance *inst, const char *label, uin
     CHECK_OK(lucet_instance_fault_address(inst, &addr));
     CHECK_EQ_U64(addr, (uintptr_t)lucet_instance_heap(inst) + offset);
     CHECK_OK(lucet_instance_fault_pc(inst, &pc));
-    CHECK_EQ_U64(pc, guest_label(label));
+    CHECK_EQ_U64(pc, ctest_guest_label("fault_mem.so", label));
     CHECK_OK(lucet_instance_fault_signal(inst, &signum));
     CHECK_EQ_INT(signum, SIGSEGV);
 
@@ -115,7 +101,7 @@ static void check_heap_fault(struct lucet_instance *inst, const char *label, uin
 }
 
 /* Offsets a guest can form that all land in the guard of the default region. */
-static const struct {
+static const struct guard_address {
     uint32_t idx, off;
 } guard_addresses[] = {
     { HEAP_LEN, 0 },              /* the first byte past the heap */
@@ -131,20 +117,14 @@ static const struct {
 /* Loads of one and eight bytes anywhere in the guard fault at their address. */
 static void loads_in_guard(void)
 {
-    struct lucet_region *region = NULL;
-    struct lucet_instance *inst;
+    struct lucet_region *region;
+    struct lucet_instance *inst = new_instance_in_own_region(&region);
 
-    CHECK_OK(lucet_mmap_region_create(1, NULL, &region));
-    inst = new_instance(region);
     for (size_t i = 0; i < GUARD_ADDRESS_COUNT; i++) {
-        uint64_t offset = (uint64_t)guard_addresses[i].idx + guard_addresses[i].off;
+        const struct guard_address *g = &guard_addresses[i];
 
-        run_load(inst, "fm_load8", guard_addresses[i].idx, guard_addresses[i].off,
-                 lucet_error_runtime_fault);
-        check_heap_fault(inst, "fm_load8_access", offset, false, "fm_load8");
-        run_load(inst, "fm_load64", guard_addresses[i].idx, guard_addresses[i].off,
-                 lucet_error_runtime_fault);
-        check_heap_fault(inst, "fm_load64_access", offset, false, "fm_load64");
+        expect_heap_fault(inst, "fm_load8", g->idx, g->off, 0, (uint64_t)g->idx + g->off);
+        expect_heap_fault(inst, "fm_load64", g->idx, g->off, 0, (uint64_t)g->idx + g->off);
     }
 
     /* The instance is still runnable, and reads what the module put there. */
@@ -161,17 +141,13 @@ static void loads_in_guard(void)
  */
 static void loads_at_trap_sites(void)
 {
-    struct lucet_region *region = NULL;
-    struct lucet_instance *inst;
+    struct lucet_region *region;
+    struct lucet_instance *inst = new_instance_in_own_region(&region);
 
-    CHECK_OK(lucet_mmap_region_create(1, NULL, &region));
-    inst = new_instance(region);
     for (size_t i = 0; i < GUARD_ADDRESS_COUNT; i++) {
-        run_load(inst, "fm_load8_site", guard_addresses[i].idx, guard_addresses[i].off,
-                 lucet_error_runtime_fault);
-        check_heap_fault(inst, "fm_load8_site_access",
-                         (uint64_t)guard_addresses[i].idx + guard_addresses[i].off, false,
-                         "fm_load8_site");
+        const struct guard_address *g = &guard_addresses[i];
+
+        expect_heap_fault(inst, "fm_load8_site", g->idx, g->off, 0, (uint64_t)g->idx + g->off);
     }
     CHECK_EQ_U64(run_load(inst, "fm_load8_site", 4, 3, lucet_error_ok), 8);
     lucet_instance_release(inst);
@@ -181,20 +157,15 @@ static void loads_at_trap_sites(void)
 /* Stores anywhere in the guard fault at their address, as writes. */
 static void stores_in_guard(void)
 {
-    struct lucet_region *region = NULL;
-    struct lucet_instance *inst;
+    struct lucet_region *region;
+    struct lucet_instance *inst = new_instance_in_own_region(&region);
 
-    CHECK_OK(lucet_mmap_region_create(1, NULL, &region));
-    inst = new_instance(region);
     for (size_t i = 0; i < GUARD_ADDRESS_COUNT; i++) {
-        uint64_t offset = (uint64_t)guard_addresses[i].idx + guard_addresses[i].off;
+        const struct guard_address *g = &guard_addresses[i];
 
-        run_store(inst, "fm_store8", guard_addresses[i].idx, guard_addresses[i].off, 0xaa,
-                  lucet_error_runtime_fault);
-        check_heap_fault(inst, "fm_store8_access", offset, true, "fm_store8");
-        run_store(inst, "fm_store64", guard_addresses[i].idx, guard_addresses[i].off,
-                  0xaaaaaaaaaaaaaaaaull, lucet_error_runtime_fault);
-        check_heap_fault(inst, "fm_store64_access", offset, true, "fm_store64");
+        expect_heap_fault(inst, "fm_store8", g->idx, g->off, 0xaa, (uint64_t)g->idx + g->off);
+        expect_heap_fault(inst, "fm_store64", g->idx, g->off, 0xaaaaaaaaaaaaaaaaull,
+                          (uint64_t)g->idx + g->off);
     }
 
     /* A store inside the heap still works after the faults. */
@@ -210,17 +181,13 @@ static void stores_in_guard(void)
  */
 static void access_straddling_the_end(void)
 {
-    struct lucet_region *region = NULL;
-    struct lucet_instance *inst;
+    struct lucet_region *region;
+    struct lucet_instance *inst = new_instance_in_own_region(&region);
 
-    CHECK_OK(lucet_mmap_region_create(1, NULL, &region));
-    inst = new_instance(region);
     for (uint32_t back = 1; back < 8; back++) {
-        run_load(inst, "fm_load64", HEAP_LEN - back, 0, lucet_error_runtime_fault);
-        check_heap_fault(inst, "fm_load64_access", HEAP_LEN, false, "fm_load64");
-        run_store(inst, "fm_store64", HEAP_LEN - back, 0, 0x1111111111111111ull,
-                  lucet_error_runtime_fault);
-        check_heap_fault(inst, "fm_store64_access", HEAP_LEN, true, "fm_store64");
+        expect_heap_fault(inst, "fm_load64", HEAP_LEN - back, 0, 0, HEAP_LEN);
+        expect_heap_fault(inst, "fm_store64", HEAP_LEN - back, 0, 0x1111111111111111ull,
+                          HEAP_LEN);
     }
     /* The last eight bytes are readable as one access. */
     CHECK_EQ_U64(run_load(inst, "fm_load64", HEAP_LEN - 8, 0, lucet_error_ok), 0);
@@ -269,8 +236,8 @@ static void faulting_stores_change_nothing(void)
     };
 
     CHECK_OK(lucet_mmap_region_create(2, NULL, &region));
-    a = new_instance(region);
-    b = new_instance(region);
+    a = ctest_new_instance(region, mem_module);
+    b = ctest_new_instance(region, mem_module);
     heap_a = lucet_instance_heap(a);
     heap_b = lucet_instance_heap(b);
     fill(heap_a + HEAP_LEN - 64, 64, 0xa0);
@@ -308,22 +275,18 @@ static void faulting_stores_change_nothing(void)
  */
 static void guard_follows_heap_growth(void)
 {
-    struct lucet_region *region = NULL;
-    struct lucet_instance *inst;
+    struct lucet_region *region;
+    struct lucet_instance *inst = new_instance_in_own_region(&region);
     uint32_t previous = 0;
 
-    CHECK_OK(lucet_mmap_region_create(1, NULL, &region));
-    inst = new_instance(region);
     CHECK_OK(lucet_instance_grow_heap(inst, 1, &previous));
     CHECK_EQ_INT(previous, 1);
     CHECK_EQ_U64(run_load(inst, "fm_load8", HEAP_LEN, 0, lucet_error_ok), 0);
-    run_load(inst, "fm_load8", 2 * HEAP_LEN, 0, lucet_error_runtime_fault);
-    check_heap_fault(inst, "fm_load8_access", 2 * HEAP_LEN, false, "fm_load8");
+    expect_heap_fault(inst, "fm_load8", 2 * HEAP_LEN, 0, 0, 2 * HEAP_LEN);
 
     CHECK_OK(lucet_instance_reset(inst));
     CHECK_EQ_U64(lucet_instance_heap_len64(inst), HEAP_LEN);
-    run_load(inst, "fm_load8", HEAP_LEN, 0, lucet_error_runtime_fault);
-    check_heap_fault(inst, "fm_load8_access", HEAP_LEN, false, "fm_load8");
+    expect_heap_fault(inst, "fm_load8", HEAP_LEN, 0, 0, HEAP_LEN);
     lucet_instance_release(inst);
     lucet_region_release(region);
 }
@@ -334,14 +297,12 @@ static void guard_follows_heap_growth(void)
  */
 static void fault_accessors_need_a_fault(void)
 {
-    struct lucet_region *region = NULL;
-    struct lucet_instance *inst;
+    struct lucet_region *region;
+    struct lucet_instance *inst = new_instance_in_own_region(&region);
     enum lucet_trapcode_type code;
     uintptr_t addr;
     char text[LUCET_FAULT_DESCRIPTION_MAX];
 
-    CHECK_OK(lucet_mmap_region_create(1, NULL, &region));
-    inst = new_instance(region);
     CHECK_ERR(lucet_instance_fault_trapcode(inst, &code), lucet_error_invalid_argument);
     run_load(inst, "fm_load8", HEAP_LEN, 0, lucet_error_runtime_fault);
     CHECK_OK(lucet_instance_fault_address(inst, &addr));
@@ -379,7 +340,7 @@ static void fault_in_start_function(void)
         CHECK_STR_CONTAINS(lucet_error_message(), "heap offset 0x10000");
         CHECK_STR_CONTAINS(lucet_error_message(), "fst_start");
     }
-    inst = new_instance(region);
+    inst = ctest_new_instance(region, mem_module);
     CHECK(inst != NULL);
     lucet_instance_release(inst);
     lucet_region_release(region);

@@ -9,9 +9,6 @@
  * sanity bound, not a benchmark.
  */
 #include <signal.h>
-#include <stdbool.h>
-#include <time.h>
-#include <unistd.h>
 
 #include "ctest.h"
 
@@ -26,27 +23,6 @@
 #define TIMING_NOISE_NS 20000000LL
 
 static struct lucet_dl_module *mem_module, *trap_module;
-
-static long resident_bytes(void)
-{
-    FILE *f = fopen("/proc/self/statm", "r");
-    long size = 0, resident = -1;
-
-    if (f != NULL) {
-        if (fscanf(f, "%ld %ld", &size, &resident) != 2)
-            resident = -1;
-        fclose(f);
-    }
-    return resident < 0 ? -1 : resident * sysconf(_SC_PAGESIZE);
-}
-
-static long long now_ns(void)
-{
-    struct timespec ts;
-
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return ts.tv_sec * 1000000000LL + ts.tv_nsec;
-}
 
 /* One fault of three kinds in turn, checked, with its state read and released. */
 static bool one_fault(struct lucet_instance *mem, struct lucet_instance *trap, int i)
@@ -105,17 +81,17 @@ static void many_faults_flat_memory_and_time(void)
     for (int i = 0; i < WARMUP; i++)
         if (!one_fault(mem, trap, i))
             wrong++;
-    rss_before = resident_bytes();
+    rss_before = (long)ctest_resident_bytes();
 
     for (int i = 0; i < FAULTS; i++) {
         if (i % BLOCK == 0)
-            t0 = now_ns();
+            t0 = ctest_now_ns();
         if (!one_fault(mem, trap, i) && wrong++ == 0)
             first_wrong = i;
         if (i % BLOCK == BLOCK - 1)
-            block_ns[i / BLOCK] = now_ns() - t0;
+            block_ns[i / BLOCK] = ctest_now_ns() - t0;
     }
-    rss_after = resident_bytes();
+    rss_after = (long)ctest_resident_bytes();
 
     if (wrong > 0) {
         printf("    %d faults were not reported as expected (first at %d)\n", wrong, first_wrong);

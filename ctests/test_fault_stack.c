@@ -13,7 +13,6 @@
  * 128 KiB above it.
  */
 #include <signal.h>
-#include <stdbool.h>
 
 #include "ctest.h"
 
@@ -24,27 +23,25 @@
 static struct lucet_dl_module *stack_module;
 static struct lucet_region *region;
 
-static struct lucet_instance *new_instance(void)
+/*
+ * Runs fn(arg), which must end with `want`; gives back its result if it
+ * returns (an i64 if `wide`, else an i32), else -1.
+ */
+static int64_t run1(struct lucet_instance *inst, const char *fn, int32_t arg, bool wide,
+                    enum lucet_error want)
 {
-    struct lucet_instance *inst = NULL;
+    struct lucet_val val = LUCET_VAL_I32(arg);
+    struct lucet_untyped_retval rv;
 
-    CHECK_OK(lucet_region_new_instance(region, stack_module, &inst));
-    return inst;
+    if (!ctest_run(inst, fn, 1, &val, want, &rv) || want != lucet_error_ok)
+        return -1;
+    return wide ? LUCET_UNTYPED_RETVAL_TO_I64(rv) : LUCET_UNTYPED_RETVAL_TO_I32(rv);
 }
 
+/* fs_recurse(depth): recursion `depth` calls deep, returning an i64 sum. */
 static int64_t recurse(struct lucet_instance *inst, int32_t depth, enum lucet_error want)
 {
-    struct lucet_state state;
-    int64_t result = -1;
-
-    CHECK_ERR(lucet_instance_run(inst, "fs_recurse", 1,
-                                 (struct lucet_val[]){ LUCET_VAL_I32(depth) }),
-              want);
-    if (want == lucet_error_ok && lucet_instance_state(inst, &state) == lucet_error_ok) {
-        result = LUCET_UNTYPED_RETVAL_TO_I64(state.val.returned);
-        lucet_state_release(&state);
-    }
-    return result;
+    return run1(inst, "fs_recurse", depth, true, want);
 }
 
 /* The sum fs_recurse computes: (k & 0xff) for k = 1..depth. */
@@ -97,7 +94,7 @@ static uintptr_t stack_guard(struct lucet_instance *inst)
 /* Unbounded recursion faults in the guard page, as a stack overflow. */
 static void deep_recursion(void)
 {
-    struct lucet_instance *inst = new_instance();
+    struct lucet_instance *inst = ctest_new_instance(region, stack_module);
     char text[LUCET_FAULT_DESCRIPTION_MAX];
 
     CHECK_EQ_INT(recurse(inst, 100, lucet_error_ok), recurse_sum(100));
@@ -117,7 +114,7 @@ static void deep_recursion(void)
  */
 static void runs_after_overflow(void)
 {
-    struct lucet_instance *inst = new_instance();
+    struct lucet_instance *inst = ctest_new_instance(region, stack_module);
     struct lucet_state state;
 
     recurse(inst, 1 << 30, lucet_error_runtime_fault);
@@ -135,19 +132,10 @@ static void runs_after_overflow(void)
     lucet_instance_release(inst);
 }
 
+/* fs_big_frame(kib): one frame of `kib` KiB, returning an i32. */
 static int32_t big_frame(struct lucet_instance *inst, int32_t kib, enum lucet_error want)
 {
-    struct lucet_state state;
-    int32_t result = -1;
-
-    CHECK_ERR(lucet_instance_run(inst, "fs_big_frame", 1,
-                                 (struct lucet_val[]){ LUCET_VAL_I32(kib) }),
-              want);
-    if (want == lucet_error_ok && lucet_instance_state(inst, &state) == lucet_error_ok) {
-        result = LUCET_UNTYPED_RETVAL_TO_I32(state.val.returned);
-        lucet_state_release(&state);
-    }
-    return result;
+    return (int32_t)run1(inst, "fs_big_frame", kib, false, want);
 }
 
 /*
@@ -169,7 +157,7 @@ static uintptr_t frame_low(struct lucet_instance *inst, uint32_t kib)
  */
 static void frame_jumping_the_guard(void)
 {
-    struct lucet_instance *inst = new_instance();
+    struct lucet_instance *inst = ctest_new_instance(region, stack_module);
 
     CHECK_EQ_INT(big_frame(inst, 64, lucet_error_ok), 12);
     big_frame(inst, 1024, lucet_error_runtime_fault);
@@ -185,7 +173,7 @@ static void frame_jumping_the_guard(void)
 /* A frame whose low end lands in the guard page is an overflow there. */
 static void frame_in_the_guard(void)
 {
-    struct lucet_instance *inst = new_instance();
+    struct lucet_instance *inst = ctest_new_instance(region, stack_module);
 
     big_frame(inst, 130, lucet_error_runtime_fault);
     check_overflow(inst, frame_low(inst, 130) - ENTRY_SLACK, frame_low(inst, 130));
@@ -199,7 +187,8 @@ static void frame_in_the_guard(void)
  */
 static void neighbour_unaffected(void)
 {
-    struct lucet_instance *a = new_instance(), *b = new_instance();
+    struct lucet_instance *a = ctest_new_instance(region, stack_module);
+    struct lucet_instance *b = ctest_new_instance(region, stack_module);
 
     CHECK_EQ_INT(recurse(b, 500, lucet_error_ok), recurse_sum(500));
     recurse(a, 1 << 30, lucet_error_runtime_fault);

@@ -9,9 +9,7 @@
  * to the copy, not to a signal stack that later signals overwrite.
  */
 #define _GNU_SOURCE
-#include <dlfcn.h>
 #include <signal.h>
-#include <stdbool.h>
 #include <ucontext.h>
 
 #include "ctest.h"
@@ -22,26 +20,6 @@
 
 static struct lucet_dl_module *mem_module, *trap_module;
 static struct lucet_region *region;
-
-static uintptr_t guest_label(const char *guest, const char *label)
-{
-    void *handle = dlopen(ctest_guest_path(guest), RTLD_NOW | RTLD_NOLOAD);
-    void *sym = handle != NULL ? dlsym(handle, label) : NULL;
-
-    if (handle != NULL)
-        dlclose(handle);
-    if (sym == NULL)
-        printf("    no label %s in %s\n", label, guest);
-    return (uintptr_t)sym;
-}
-
-static struct lucet_instance *new_instance(struct lucet_dl_module *module)
-{
-    struct lucet_instance *inst = NULL;
-
-    CHECK_OK(lucet_region_new_instance(region, module, &inst));
-    return inst;
-}
 
 static bool ends_with(const char *s, const char *suffix)
 {
@@ -55,37 +33,24 @@ static bool starts_with(const char *s, const char *prefix)
     return s != NULL && strncmp(s, prefix, strlen(prefix)) == 0;
 }
 
-static uint32_t get_mxcsr(void)
-{
-    uint32_t csr;
-
-    __asm__ volatile("stmxcsr %0" : "=m"(csr));
-    return csr;
-}
-
-static void set_mxcsr(uint32_t csr)
-{
-    __asm__ volatile("ldmxcsr %0" : : "m"(csr));
-}
-
 /*
  * A heap fault: every field, including the guest's registers at the fault
  * (rip at the load, rdi still the vmctx) and its SSE control word.
  */
 static void heap_fault_state(void)
 {
-    struct lucet_instance *inst = new_instance(mem_module);
+    struct lucet_instance *inst = ctest_new_instance(region, mem_module);
     uintptr_t heap = (uintptr_t)lucet_instance_heap(inst);
-    uintptr_t pc = 0, want_pc = guest_label("fault_mem.so", "fm_load8_access");
+    uintptr_t pc = 0, want_pc = ctest_guest_label("fault_mem.so", "fm_load8_access");
     struct lucet_val args[] = { LUCET_VAL_U32(HEAP_LEN), LUCET_VAL_U32(0x123) };
     struct lucet_state state;
     const struct lucet_runtime_fault *f = &state.val.fault;
-    uint32_t host_csr = get_mxcsr();
+    uint32_t host_csr = ctest_get_mxcsr();
 
     /* The host's rounding mode differs from the guest's, to tell them apart. */
-    set_mxcsr(HOST_MXCSR);
+    ctest_set_mxcsr(HOST_MXCSR);
     CHECK_ERR(lucet_instance_run(inst, "fm_load8", 2, args), lucet_error_runtime_fault);
-    set_mxcsr(host_csr);
+    ctest_set_mxcsr(host_csr);
     CHECK_OK(lucet_instance_fault_pc(inst, &pc));
 
     CHECK_OK(lucet_instance_state(inst, &state));
@@ -127,7 +92,7 @@ static void heap_fault_state(void)
 /* Each state is a copy: two of the same fault are equal and independent. */
 static void states_are_copies(void)
 {
-    struct lucet_instance *inst = new_instance(mem_module);
+    struct lucet_instance *inst = ctest_new_instance(region, mem_module);
     struct lucet_val args[] = { LUCET_VAL_U32(HEAP_LEN), LUCET_VAL_U32(0) };
     struct lucet_state a, b;
 
@@ -154,9 +119,9 @@ static void states_are_copies(void)
 /* A trap site: SIGILL with the illegal-opcode code, at the ud2. */
 static void trap_state(void)
 {
-    struct lucet_instance *inst = new_instance(trap_module);
+    struct lucet_instance *inst = ctest_new_instance(region, trap_module);
     struct lucet_state state;
-    uintptr_t want_pc = guest_label("fault_trap.so", "ft_unreachable_ud2");
+    uintptr_t want_pc = ctest_guest_label("fault_trap.so", "ft_unreachable_ud2");
 
     CHECK_ERR(lucet_instance_run(inst, "ft_unreachable", 0, NULL), lucet_error_runtime_fault);
     CHECK_OK(lucet_instance_state(inst, &state));
@@ -176,7 +141,7 @@ static void trap_state(void)
 /* A division: SIGFPE with the integer-divide code, whichever the cause. */
 static void division_state(void)
 {
-    struct lucet_instance *inst = new_instance(trap_module);
+    struct lucet_instance *inst = ctest_new_instance(region, trap_module);
     struct lucet_state state;
     struct lucet_val args[] = { LUCET_VAL_I64(INT64_MIN), LUCET_VAL_I64(-1) };
 
@@ -185,7 +150,7 @@ static void division_state(void)
     CHECK_EQ_INT(state.val.fault.trapcode.code, lucet_trapcode_type_integer_overflow);
     CHECK_EQ_INT(state.val.fault.signal_info.si_signo, SIGFPE);
     CHECK_EQ_INT(state.val.fault.signal_info.si_code, FPE_INTDIV);
-    CHECK_EQ_U64(state.val.fault.rip_addr, guest_label("fault_trap.so", "ft_idiv64_reg_div"));
+    CHECK_EQ_U64(state.val.fault.rip_addr, ctest_guest_label("fault_trap.so", "ft_idiv64_reg_div"));
     /* The dividend and divisor are where the guest put them. */
     CHECK_EQ_U64(state.val.fault.context.uc_mcontext.gregs[REG_RAX], (uint64_t)INT64_MIN);
     CHECK_EQ_U64(state.val.fault.context.uc_mcontext.gregs[REG_RCX], (uint64_t)-1);
@@ -196,7 +161,7 @@ static void division_state(void)
 /* After the fault is replaced by a return, the state says so. */
 static void state_after_recovery(void)
 {
-    struct lucet_instance *inst = new_instance(mem_module);
+    struct lucet_instance *inst = ctest_new_instance(region, mem_module);
     struct lucet_state state;
 
     CHECK_ERR(lucet_instance_run(inst, "fm_load8", 2,

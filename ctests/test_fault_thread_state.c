@@ -14,11 +14,6 @@
 #define _GNU_SOURCE
 #include <pthread.h>
 #include <signal.h>
-#include <stdbool.h>
-#include <spawn.h>
-#include <stdlib.h>
-#include <sys/wait.h>
-#include <unistd.h>
 
 #include "ctest.h"
 
@@ -42,32 +37,6 @@ static enum lucet_signal_behavior note_stack(struct lucet_instance *inst,
     (void)inst, (void)trap, (void)signum, (void)info, (void)context;
     handler_sp = (uintptr_t)&here;
     return lucet_signal_behavior_default;
-}
-
-static uint32_t get_mxcsr(void)
-{
-    uint32_t csr;
-
-    __asm__ volatile("stmxcsr %0" : "=m"(csr));
-    return csr;
-}
-
-static void set_mxcsr(uint32_t csr)
-{
-    __asm__ volatile("ldmxcsr %0" : : "m"(csr));
-}
-
-static uint16_t get_fpucw(void)
-{
-    uint16_t cw;
-
-    __asm__ volatile("fnstcw %0" : "=m"(cw));
-    return cw;
-}
-
-static void set_fpucw(uint16_t cw)
-{
-    __asm__ volatile("fldcw %0" : : "m"(cw));
 }
 
 static bool same_mask(const sigset_t *a, const sigset_t *b)
@@ -123,14 +92,14 @@ static void faults_leave_thread_alone(const sigset_t *mask,
     };
     sigset_t host_mask, before_mask, after_mask;
     stack_t before_stack, after_stack;
-    uint32_t saved_csr = get_mxcsr();
-    uint16_t saved_cw = get_fpucw();
+    uint32_t saved_csr = ctest_get_mxcsr();
+    uint16_t saved_cw = ctest_get_fpucw();
 
     /* The host's mask (as the kernel keeps it) and control words unlike the guest's. */
     pthread_sigmask(SIG_SETMASK, mask, NULL);
     pthread_sigmask(SIG_SETMASK, NULL, &host_mask);
-    set_mxcsr(HOST_MXCSR);
-    set_fpucw(HOST_FPUCW);
+    ctest_set_mxcsr(HOST_MXCSR);
+    ctest_set_fpucw(HOST_FPUCW);
 
     for (size_t i = 0; i < RUN_COUNT; i++) {
         struct lucet_instance *inst = instances[i];
@@ -152,15 +121,15 @@ static void faults_leave_thread_alone(const sigset_t *mask,
         CHECK(same_mask(&before_mask, &after_mask));
         CHECK(same_mask(&host_mask, &after_mask));
         CHECK(same_altstack(&before_stack, &after_stack));
-        CHECK_EQ_U64(get_mxcsr() & 0xffc0u, HOST_MXCSR);
-        CHECK_EQ_U64(get_fpucw(), HOST_FPUCW);
+        CHECK_EQ_U64(ctest_get_mxcsr() & 0xffc0u, HOST_MXCSR);
+        CHECK_EQ_U64(ctest_get_fpucw(), HOST_FPUCW);
         CHECK(handler_sp != 0);
         check_sp(handler_sp, inst, runs[i].fn);
         if (ctest_case_failed && !failed_before)
             printf("    (after a fault in %s)\n", runs[i].fn);
     }
-    set_mxcsr(saved_csr);
-    set_fpucw(saved_cw);
+    ctest_set_mxcsr(saved_csr);
+    ctest_set_fpucw(saved_cw);
 }
 
 /* Runs body on a fresh thread, with fresh instances for it. */
@@ -306,8 +275,6 @@ static void *all_blocked_body(void *arg)
     return NULL;
 }
 
-extern char **environ;
-
 /*
  * A worker thread that blocks every signal, fault signals included, as
  * thread pools often do: a blocked fault signal would kill the process, so
@@ -317,14 +284,13 @@ extern char **environ;
  */
 static void thread_blocking_all_signals(void)
 {
-    char *argv[] = { "/proc/self/exe", "--child", "all-blocked", NULL };
     pid_t pid;
     int status = -1;
 
     fflush(stdout);
-    CHECK_EQ_INT(posix_spawn(&pid, argv[0], NULL, NULL, argv, environ), 0);
+    CHECK_EQ_INT(ctest_spawn_child("all-blocked", NULL, &pid), 0);
     waitpid(pid, &status, 0);
-    if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) {
+    if (!ctest_exited_with(status, 0)) {
         printf("    the child ended with status %#x (%s %d)\n", status,
                WIFSIGNALED(status) ? "signal" : "exit",
                WIFSIGNALED(status) ? WTERMSIG(status) : WEXITSTATUS(status));
@@ -346,8 +312,10 @@ static int setup(void)
 
 int main(int argc, char **argv)
 {
-    if (argc == 3 && strcmp(argv[1], "--child") == 0 && strcmp(argv[2], "all-blocked") == 0) {
-        alarm(20);
+    const char *role = ctest_child_role(argc, argv);
+
+    if (role != NULL && strcmp(role, "all-blocked") == 0) {
+        alarm(CTEST_CHILD_TIMEOUT_SECONDS);
         if (!setup())
             return 2;
         run_on_new_thread(all_blocked_body, NULL);

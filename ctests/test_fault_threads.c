@@ -9,10 +9,8 @@
  * checks every result.
  */
 #define _GNU_SOURCE
-#include <dlfcn.h>
 #include <pthread.h>
 #include <signal.h>
-#include <stdbool.h>
 
 #include "ctest.h"
 
@@ -23,16 +21,6 @@
 static struct lucet_dl_module *mem_module, *trap_module, *stack_module;
 static struct lucet_region *region;
 static pthread_barrier_t start;
-
-static uintptr_t guest_label(const char *guest, const char *label)
-{
-    void *handle = dlopen(ctest_guest_path(guest), RTLD_NOW | RTLD_NOLOAD);
-    void *sym = handle != NULL ? dlsym(handle, label) : NULL;
-
-    if (handle != NULL)
-        dlclose(handle);
-    return (uintptr_t)sym;
-}
 
 /* One thread's work and findings; only the thread writes it until joined. */
 struct worker {
@@ -199,8 +187,8 @@ static void concurrent_faults(void)
     };
     enum { COUNT = sizeof workers / sizeof workers[0] };
     pthread_t threads[COUNT];
-    uintptr_t load_label = guest_label("fault_mem.so", "fm_load8_access");
-    uintptr_t div_label = guest_label("fault_trap.so", "ft_idiv64_reg_div");
+    uintptr_t load_label = ctest_guest_label("fault_mem.so", "fm_load8_access");
+    uintptr_t div_label = ctest_guest_label("fault_trap.so", "ft_idiv64_reg_div");
 
     CHECK(load_label != 0 && div_label != 0);
     CHECK_OK(lucet_region_new_instance(region, trap_module, &normal_divider));

@@ -12,27 +12,12 @@
  * on every faulting instruction. A ud2 with no trap site is fatal and is
  * tested in test_fault_fatal.c.
  */
-#define _GNU_SOURCE
-#include <dlfcn.h>
 #include <signal.h>
-#include <stdbool.h>
 
 #include "ctest.h"
 
 static struct lucet_dl_module *trap_module;
 static struct lucet_region *region;
-
-static uintptr_t guest_label(const char *label)
-{
-    void *handle = dlopen(ctest_guest_path("fault_trap.so"), RTLD_NOW | RTLD_NOLOAD);
-    void *sym = handle != NULL ? dlsym(handle, label) : NULL;
-
-    if (handle != NULL)
-        dlclose(handle);
-    if (sym == NULL)
-        printf("    no label %s in fault_trap.so\n", label);
-    return (uintptr_t)sym;
-}
 
 /*
  * Checks the last fault: code, not fatal, PC at `label`, the signal, and no
@@ -52,7 +37,7 @@ static void check_trap(struct lucet_instance *inst, const char *what,
     CHECK_OK(lucet_instance_fault_is_fatal(inst, &fatal));
     CHECK(!fatal);
     CHECK_OK(lucet_instance_fault_pc(inst, &pc));
-    CHECK_EQ_U64(pc, guest_label(label));
+    CHECK_EQ_U64(pc, ctest_guest_label("fault_trap.so", label));
     CHECK_OK(lucet_instance_fault_signal(inst, &signum));
     CHECK_EQ_INT(signum, want_signal);
     CHECK_OK(lucet_instance_fault_address(inst, &addr));
@@ -61,21 +46,12 @@ static void check_trap(struct lucet_instance *inst, const char *what,
         printf("    (in %s)\n", what);
 }
 
-static struct lucet_instance *new_instance(void)
-{
-    struct lucet_instance *inst = NULL;
-
-    CHECK_OK(lucet_region_new_instance(region, trap_module, &inst));
-    return inst;
-}
-
 /* Runs fn(a, b) with i32 or i64 arguments and returns the result, if any. */
 static int64_t run2(struct lucet_instance *inst, const char *fn, bool wide, int64_t a, int64_t b,
                     enum lucet_error want)
 {
     struct lucet_val args[2];
-    struct lucet_state state;
-    int64_t result = 0;
+    struct lucet_untyped_retval rv;
 
     if (wide) {
         args[0] = LUCET_VAL_I64(a);
@@ -84,26 +60,31 @@ static int64_t run2(struct lucet_instance *inst, const char *fn, bool wide, int6
         args[0] = LUCET_VAL_I32((int32_t)a);
         args[1] = LUCET_VAL_I32((int32_t)b);
     }
-    CHECK_ERR(lucet_instance_run(inst, fn, 2, args), want);
-    if (want == lucet_error_ok && lucet_instance_state(inst, &state) == lucet_error_ok) {
-        result = wide ? LUCET_UNTYPED_RETVAL_TO_I64(state.val.returned)
-                      : LUCET_UNTYPED_RETVAL_TO_I32(state.val.returned);
-        lucet_state_release(&state);
-    }
-    return result;
+    ctest_run(inst, fn, 2, args, want, &rv);
+    return wide ? LUCET_UNTYPED_RETVAL_TO_I64(rv) : LUCET_UNTYPED_RETVAL_TO_I32(rv);
+}
+
+/* Runs fn(a, b), which must fault, and checks the trap as check_trap does. */
+static void expect_trap(struct lucet_instance *inst, const char *fn, bool wide, int64_t a,
+                        int64_t b, enum lucet_trapcode_type want_code, const char *label,
+                        int want_signal)
+{
+    char what[96];
+
+    snprintf(what, sizeof what, "%s(%lld, %lld)", fn, (long long)a, (long long)b);
+    run2(inst, fn, wide, a, b, lucet_error_runtime_fault);
+    check_trap(inst, what, want_code, label, want_signal);
 }
 
 /* Explicit checks before an i32 division end in ud2 sites with their codes. */
 static void checked_division_sites(void)
 {
-    struct lucet_instance *inst = new_instance();
+    struct lucet_instance *inst = ctest_new_instance(region, trap_module);
 
-    run2(inst, "ft_checked_div_s32", false, 7, 0, lucet_error_runtime_fault);
-    check_trap(inst, "7 / 0", lucet_trapcode_type_integer_div_by_zero, "ft_checked_div_s32_zero",
-               SIGILL);
-    run2(inst, "ft_checked_div_s32", false, INT32_MIN, -1, lucet_error_runtime_fault);
-    check_trap(inst, "INT32_MIN / -1", lucet_trapcode_type_integer_overflow,
-               "ft_checked_div_s32_overflow", SIGILL);
+    expect_trap(inst, "ft_checked_div_s32", false, 7, 0, lucet_trapcode_type_integer_div_by_zero,
+                "ft_checked_div_s32_zero", SIGILL);
+    expect_trap(inst, "ft_checked_div_s32", false, INT32_MIN, -1,
+                lucet_trapcode_type_integer_overflow, "ft_checked_div_s32_overflow", SIGILL);
     /* Neither check fires for other operands, including each half of the overflow. */
     CHECK_EQ_INT(run2(inst, "ft_checked_div_s32", false, -100, 7, lucet_error_ok), -14);
     CHECK_EQ_INT(run2(inst, "ft_checked_div_s32", false, INT32_MIN, 1, lucet_error_ok), INT32_MIN);
@@ -117,14 +98,12 @@ static void checked_division_sites(void)
  */
 static void idiv_as_trap_site(void)
 {
-    struct lucet_instance *inst = new_instance();
+    struct lucet_instance *inst = ctest_new_instance(region, trap_module);
 
-    run2(inst, "ft_site_div_s64", true, 1, 0, lucet_error_runtime_fault);
-    check_trap(inst, "1 / 0", lucet_trapcode_type_integer_div_by_zero, "ft_site_div_s64_idiv",
-               SIGFPE);
-    run2(inst, "ft_site_div_s64", true, INT64_MIN, -1, lucet_error_runtime_fault);
-    check_trap(inst, "INT64_MIN / -1", lucet_trapcode_type_integer_overflow,
-               "ft_site_div_s64_overflow", SIGILL);
+    expect_trap(inst, "ft_site_div_s64", true, 1, 0, lucet_trapcode_type_integer_div_by_zero,
+                "ft_site_div_s64_idiv", SIGFPE);
+    expect_trap(inst, "ft_site_div_s64", true, INT64_MIN, -1, lucet_trapcode_type_integer_overflow,
+                "ft_site_div_s64_overflow", SIGILL);
     CHECK_EQ_INT(run2(inst, "ft_site_div_s64", true, INT64_MIN, 2, lucet_error_ok),
                  INT64_MIN / 2);
     lucet_instance_release(inst);
@@ -146,7 +125,7 @@ static void each_site_its_own_code(void)
         { "ft_trap_select_3", lucet_trapcode_type_user },
         { "ft_trap_select_4", lucet_trapcode_type_indirect_call_to_null },
     };
-    struct lucet_instance *inst = new_instance();
+    struct lucet_instance *inst = ctest_new_instance(region, trap_module);
     struct lucet_state state;
 
     for (int32_t i = 0; i < (int32_t)(sizeof sites / sizeof sites[0]); i++) {
@@ -166,7 +145,7 @@ static void each_site_its_own_code(void)
 /* wasm `unreachable`: its own code, described in words. */
 static void unreachable_site(void)
 {
-    struct lucet_instance *inst = new_instance();
+    struct lucet_instance *inst = ctest_new_instance(region, trap_module);
     char text[LUCET_FAULT_DESCRIPTION_MAX];
 
     CHECK_ERR(lucet_instance_run(inst, "ft_unreachable", 0, NULL), lucet_error_runtime_fault);
@@ -248,26 +227,24 @@ static const struct division divisions[] = {
  */
 static void bare_divisions(void)
 {
-    struct lucet_instance *inst = new_instance();
+    struct lucet_instance *inst = ctest_new_instance(region, trap_module);
 
     for (size_t i = 0; i < sizeof divisions / sizeof divisions[0]; i++) {
         const struct division *d = &divisions[i];
-        char what[96], label[64];
+        char label[64];
 
-        snprintf(what, sizeof what, "%s(%lld, %lld)", d->fn, (long long)d->a, (long long)d->b);
         if (!d->faults) {
             int64_t q = run2(inst, d->fn, d->wide, d->a, d->b, lucet_error_ok);
 
             if (q != d->quotient) {
-                printf("    %s returned %lld, want %lld\n", what, (long long)q,
-                       (long long)d->quotient);
+                printf("    %s(%lld, %lld) returned %lld, want %lld\n", d->fn, (long long)d->a,
+                       (long long)d->b, (long long)q, (long long)d->quotient);
                 ctest_case_failed = 1;
             }
             continue;
         }
         snprintf(label, sizeof label, "%s_div", d->fn);
-        run2(inst, d->fn, d->wide, d->a, d->b, lucet_error_runtime_fault);
-        check_trap(inst, what, d->code, label, SIGFPE);
+        expect_trap(inst, d->fn, d->wide, d->a, d->b, d->code, label, SIGFPE);
     }
     lucet_instance_release(inst);
 }
@@ -275,7 +252,7 @@ static void bare_divisions(void)
 /* Division faults are described in words naming the function. */
 static void division_descriptions(void)
 {
-    struct lucet_instance *inst = new_instance();
+    struct lucet_instance *inst = ctest_new_instance(region, trap_module);
     char text[LUCET_FAULT_DESCRIPTION_MAX];
 
     run2(inst, "ft_idiv32_reg", false, 1, 0, lucet_error_runtime_fault);
@@ -292,7 +269,7 @@ static void division_descriptions(void)
 /* A reset after a trap gives a fresh instance; so does simply running again. */
 static void runnable_after_traps(void)
 {
-    struct lucet_instance *inst = new_instance();
+    struct lucet_instance *inst = ctest_new_instance(region, trap_module);
     struct lucet_state state;
 
     CHECK_ERR(lucet_instance_run(inst, "ft_unreachable", 0, NULL), lucet_error_runtime_fault);

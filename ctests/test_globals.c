@@ -6,7 +6,7 @@
  * function's effects are visible right after creation; and a reset restores
  * all of it, running the start function once more on fresh globals.
  *
- * Guest: core_mem.so; its initial state is restated here.
+ * Guest: core_mem.so; its initial state is restated in ctest.h.
  */
 #include "ctest.h"
 
@@ -15,81 +15,17 @@
 static struct lucet_dl_module *mod;
 static struct lucet_region *region;
 
-/* core_mem's globals as created: global 3 is 100 plus the start function's 1. */
-static const uint64_t initial_globals[] = {
-    7, UINT64_C(0x0123456789abcdef), UINT64_C(0x4004000000000000), 101, UINT64_C(0xbfc00000),
-};
-#define GLOBAL_COUNT (sizeof initial_globals / sizeof initial_globals[0])
-
-/* core_mem's first heap page as created: data pages 0 and 2, and the start mark. */
-static void initial_heap(uint8_t image[PAGE])
-{
-    memset(image, 0, PAGE);
-    memcpy(image, "core_mem page 0", 15);
-    image[4095] = 0x5a;
-    memcpy(image + 8192, "core_mem page 2", 15);
-    image[8192 + 2048] = 0xc3;
-    image[8192 + 4095] = 0x3c;
-    memcpy(image + 0x8000, "started", 8);
-}
-
+/* Checks that the heap is core_mem's first page as created, and no more. */
 static void check_initial_heap(struct lucet_instance *inst)
 {
-    static uint8_t want[PAGE];
-    const uint8_t *heap = lucet_instance_heap(inst);
-
     CHECK_EQ_U64(lucet_instance_heap_len(inst), PAGE);
-    if (heap == NULL)
-        return;
-    initial_heap(want);
-    for (size_t i = 0; i < PAGE; i++) {
-        if (heap[i] != want[i]) {
-            printf("    heap byte %#zx is %#x, want %#x\n", i, heap[i], want[i]);
-            ctest_case_failed = 1;
-            return;
-        }
-    }
-}
-
-static void check_initial_globals(struct lucet_instance *inst)
-{
-    const int64_t *g = lucet_instance_globals(inst);
-
-    CHECK(g != NULL);
-    if (g == NULL)
-        return;
-    for (size_t i = 0; i < GLOBAL_COUNT; i++)
-        if ((uint64_t)g[i] != initial_globals[i]) {
-            printf("    global %zu is %#llx, want %#llx\n", i, (unsigned long long)g[i],
-                   (unsigned long long)initial_globals[i]);
-            ctest_case_failed = 1;
-        }
-}
-
-static struct lucet_untyped_retval run_ok(struct lucet_instance *inst, const char *name,
-                                          uintptr_t argc, const struct lucet_val *argv)
-{
-    struct lucet_untyped_retval rv;
-    struct lucet_state st;
-    enum lucet_error err = lucet_instance_run(inst, name, argc, argv);
-
-    memset(&rv, 0, sizeof rv);
-    if (err != lucet_error_ok) {
-        printf("    running %s: %s (%s)\n", name, lucet_error_name(err), lucet_error_message());
-        ctest_case_failed = 1;
-        return rv;
-    }
-    CHECK_OK(lucet_instance_state(inst, &st));
-    CHECK_EQ_INT(st.tag, lucet_state_tag_returned);
-    rv = st.val.returned;
-    lucet_state_release(&st);
-    return rv;
+    ctest_check_core_mem_heap(inst);
 }
 
 static int32_t run_i32(struct lucet_instance *inst, const char *name, uintptr_t argc,
                        const struct lucet_val *argv)
 {
-    struct lucet_untyped_retval rv = run_ok(inst, name, argc, argv);
+    struct lucet_untyped_retval rv = ctest_run_ok(inst, name, argc, argv);
 
     return LUCET_UNTYPED_RETVAL_TO_I32(rv);
 }
@@ -97,41 +33,34 @@ static int32_t run_i32(struct lucet_instance *inst, const char *name, uintptr_t 
 static int64_t guest_get_global(struct lucet_instance *inst, int32_t index)
 {
     struct lucet_untyped_retval rv =
-        run_ok(inst, "get_global", 1, (struct lucet_val[]){ LUCET_VAL_I32(index) });
+        ctest_run_ok(inst, "get_global", 1, (struct lucet_val[]){ LUCET_VAL_I32(index) });
 
     return LUCET_UNTYPED_RETVAL_TO_I64(rv);
 }
 
 static void guest_set_global(struct lucet_instance *inst, int32_t index, int64_t value)
 {
-    run_ok(inst, "set_global", 2, (struct lucet_val[]){ LUCET_VAL_I32(index), LUCET_VAL_I64(value) });
-}
-
-static struct lucet_instance *new_instance(void)
-{
-    struct lucet_instance *inst = NULL;
-
-    CHECK_OK(lucet_region_new_instance(region, mod, &inst));
-    return inst;
+    ctest_run_ok(inst, "set_global", 2,
+                 (struct lucet_val[]){ LUCET_VAL_I32(index), LUCET_VAL_I64(value) });
 }
 
 static void initial_globals_from_descriptor(void)
 {
-    struct lucet_instance *inst = new_instance();
+    struct lucet_instance *inst = ctest_new_instance(region, mod);
     const int64_t *g = lucet_instance_globals(inst);
     struct lucet_untyped_retval rv;
     double d;
     float f;
     uint32_t fbits;
 
-    check_initial_globals(inst);
+    ctest_check_core_mem_globals(inst);
     /* The guest reads the same values through lucet_vmctx_get_globals. */
-    for (size_t i = 0; i < GLOBAL_COUNT; i++)
-        CHECK_EQ_U64(guest_get_global(inst, (int32_t)i), initial_globals[i]);
+    for (size_t i = 0; i < CTEST_CORE_MEM_GLOBAL_COUNT; i++)
+        CHECK_EQ_U64(guest_get_global(inst, (int32_t)i), ctest_core_mem_global(i));
     /* The f64 global holds the bits of 2.5, the f32 one those of -1.5f. */
     memcpy(&d, &g[2], sizeof d);
     CHECK(d == 2.5);
-    rv = run_ok(inst, "get_global_f64", 1, (struct lucet_val[]){ LUCET_VAL_I32(2) });
+    rv = ctest_run_ok(inst, "get_global_f64", 1, (struct lucet_val[]){ LUCET_VAL_I32(2) });
     CHECK(LUCET_UNTYPED_RETVAL_TO_F64(rv) == 2.5);
     fbits = (uint32_t)g[4];
     memcpy(&f, &fbits, sizeof f);
@@ -141,7 +70,7 @@ static void initial_globals_from_descriptor(void)
 
 static void globals_shared_by_guest_and_host(void)
 {
-    struct lucet_instance *inst = new_instance();
+    struct lucet_instance *inst = ctest_new_instance(region, mod);
     int64_t *g = lucet_instance_globals(inst);
 
     guest_set_global(inst, 1, -42);
@@ -160,7 +89,7 @@ static void globals_shared_by_guest_and_host(void)
 
 static void initial_heap_from_data_pages(void)
 {
-    struct lucet_instance *inst = new_instance();
+    struct lucet_instance *inst = ctest_new_instance(region, mod);
 
     check_initial_heap(inst);
     /* The guest sees the same image. */
@@ -171,7 +100,7 @@ static void initial_heap_from_data_pages(void)
 
 static void start_function_effects_after_creation(void)
 {
-    struct lucet_instance *inst = new_instance();
+    struct lucet_instance *inst = ctest_new_instance(region, mod);
     const char *heap = (const char *)lucet_instance_heap(inst);
 
     CHECK(heap != NULL && strcmp(heap + 0x8000, "started") == 0);
@@ -181,17 +110,18 @@ static void start_function_effects_after_creation(void)
 
 static void reset_restores_globals_heap_and_start_effects(void)
 {
-    struct lucet_instance *inst = new_instance();
+    struct lucet_instance *inst = ctest_new_instance(region, mod);
     int64_t *g = lucet_instance_globals(inst);
     uint8_t *heap = lucet_instance_heap(inst);
 
     /* Change every global, from both sides. */
-    for (int32_t i = 0; i < (int32_t)GLOBAL_COUNT; i++)
+    for (int32_t i = 0; i < (int32_t)CTEST_CORE_MEM_GLOBAL_COUNT; i++)
         guest_set_global(inst, i, 1000 + i);
     g[2] = -1;
     /* Change data bytes, the NULL page, the start function's mark and beyond. */
-    run_ok(inst, "fill", 3,
-           (struct lucet_val[]){ LUCET_VAL_I32(0), LUCET_VAL_I32(PAGE), LUCET_VAL_I32(0x77) });
+    ctest_run_ok(inst, "fill", 3,
+                 (struct lucet_val[]){ LUCET_VAL_I32(0), LUCET_VAL_I32(PAGE),
+                                       LUCET_VAL_I32(0x77) });
     heap[4095] = 0;
     heap[0x8000] = 'S';
     CHECK_EQ_INT(run_i32(inst, "count_nonzero", 2,
@@ -200,7 +130,7 @@ static void reset_restores_globals_heap_and_start_effects(void)
 
     CHECK_OK(lucet_instance_reset(inst));
     /* Global 3 is 101 again, not 102: the start function ran on fresh globals. */
-    check_initial_globals(inst);
+    ctest_check_core_mem_globals(inst);
     check_initial_heap(inst);
     /* The pointers stay valid across a reset. */
     CHECK(lucet_instance_globals(inst) == g);
@@ -208,7 +138,8 @@ static void reset_restores_globals_heap_and_start_effects(void)
 
     /* Clear the start function's effects, reset again: they come back. */
     guest_set_global(inst, 3, 0);
-    run_ok(inst, "store_u8", 2, (struct lucet_val[]){ LUCET_VAL_I32(0x8000), LUCET_VAL_I32(0) });
+    ctest_run_ok(inst, "store_u8", 2,
+                 (struct lucet_val[]){ LUCET_VAL_I32(0x8000), LUCET_VAL_I32(0) });
     CHECK_EQ_INT(heap[0x8000], 0);
     CHECK_OK(lucet_instance_reset(inst));
     CHECK_EQ_INT(g[3], 101);
@@ -220,13 +151,13 @@ static void reset_restores_globals_heap_and_start_effects(void)
 /* Resetting after a grown heap restores the image too, grown pages gone. */
 static void reset_after_growth_restores_image(void)
 {
-    struct lucet_instance *inst = new_instance();
+    struct lucet_instance *inst = ctest_new_instance(region, mod);
 
     CHECK_OK(lucet_instance_grow_heap(inst, 2, NULL));
     memset(lucet_instance_heap(inst), 0xab, 3 * PAGE);
     CHECK_OK(lucet_instance_reset(inst));
     check_initial_heap(inst);
-    check_initial_globals(inst);
+    ctest_check_core_mem_globals(inst);
     lucet_instance_release(inst);
 }
 

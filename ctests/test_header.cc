@@ -84,16 +84,10 @@ static void run_guest(void)
 
 int main()
 {
-    if (lucet_dl_module_load(ctest_guest_path("core_trivial.so"), &mod) != lucet_error_ok ||
-        lucet_mmap_region_create(1, nullptr, &region) != lucet_error_ok ||
-        lucet_region_new_instance(region, mod, &inst) != lucet_error_ok) {
-        printf("FAIL setup: %s\n", lucet_error_message());
+    if (!ctest_setup_instance("core_trivial.so", 1, &mod, &region, &inst))
         return 1;
-    }
     RUN_CASE(value_macros);
     RUN_CASE(run_guest);
-    lucet_instance_release(inst);
-    lucet_region_release(region);
-    lucet_dl_module_release(mod);
+    ctest_teardown_instance(mod, region, inst);
     CTEST_EXIT();
 }

@@ -16,55 +16,32 @@
 static struct lucet_dl_module *mem_mod;
 static struct lucet_dl_module *max_mod;
 
-/* Runs `name`, which must return, and gives back rax as an i64. */
-static int64_t run_gp(struct lucet_instance *inst, const char *name, uintptr_t argc,
-                      const struct lucet_val *argv)
-{
-    struct lucet_state st;
-    enum lucet_error err = lucet_instance_run(inst, name, argc, argv);
-    int64_t v;
-
-    if (err != lucet_error_ok) {
-        printf("    running %s: %s (%s)\n", name, lucet_error_name(err), lucet_error_message());
-        ctest_case_failed = 1;
-        return INT64_MIN;
-    }
-    if (lucet_instance_state(inst, &st) != lucet_error_ok || st.tag != lucet_state_tag_returned) {
-        printf("    %s did not return\n", name);
-        ctest_case_failed = 1;
-        return INT64_MIN;
-    }
-    v = LUCET_UNTYPED_RETVAL_TO_I64(st.val.returned);
-    lucet_state_release(&st);
-    return v;
-}
-
 /* Shorthands for the guest's exports (i32 results are the low half of rax). */
 static int32_t guest_load_u8(struct lucet_instance *inst, uint32_t offset)
 {
-    return (int32_t)run_gp(inst, "load_u8", 1, (struct lucet_val[]){ LUCET_VAL_I32(offset) });
+    return (int32_t)ctest_run_gp(inst, "load_u8", 1, (struct lucet_val[]){ LUCET_VAL_I32(offset) });
 }
 
 static void guest_store_u8(struct lucet_instance *inst, uint32_t offset, int32_t value)
 {
-    run_gp(inst, "store_u8", 2,
-           (struct lucet_val[]){ LUCET_VAL_I32(offset), LUCET_VAL_I32(value) });
+    ctest_run_gp(inst, "store_u8", 2,
+                 (struct lucet_val[]){ LUCET_VAL_I32(offset), LUCET_VAL_I32(value) });
 }
 
 static int32_t guest_grow(struct lucet_instance *inst, uint32_t pages)
 {
-    return (int32_t)run_gp(inst, "grow", 1, (struct lucet_val[]){ LUCET_VAL_I32(pages) });
+    return (int32_t)ctest_run_gp(inst, "grow", 1, (struct lucet_val[]){ LUCET_VAL_I32(pages) });
 }
 
 static int32_t guest_current_memory(struct lucet_instance *inst)
 {
-    return (int32_t)run_gp(inst, "current_memory", 0, NULL);
+    return (int32_t)ctest_run_gp(inst, "current_memory", 0, NULL);
 }
 
 static int32_t guest_check_heap(struct lucet_instance *inst, int64_t offset, int64_t len)
 {
-    return (int32_t)run_gp(inst, "check_heap", 2,
-                           (struct lucet_val[]){ LUCET_VAL_I64(offset), LUCET_VAL_I64(len) });
+    return (int32_t)ctest_run_gp(inst, "check_heap", 2,
+                                 (struct lucet_val[]){ LUCET_VAL_I64(offset), LUCET_VAL_I64(len) });
 }
 
 /* A region of `capacity` slots whose heaps can grow to `heap_pages` wasm pages. */
@@ -82,32 +59,25 @@ static struct lucet_region *region_with_heap(uint64_t capacity, uint64_t heap_pa
     return region;
 }
 
-static struct lucet_instance *new_instance(struct lucet_region *region,
-                                           struct lucet_dl_module *mod)
-{
-    struct lucet_instance *inst = NULL;
-
-    CHECK_OK(lucet_region_new_instance(region, mod, &inst));
-    return inst;
-}
-
 static void guest_writes_host_reads(void)
 {
     struct lucet_region *region = region_with_heap(1, 16);
-    struct lucet_instance *inst = new_instance(region, mem_mod);
+    struct lucet_instance *inst = ctest_new_instance(region, mem_mod);
     uint8_t *heap = lucet_instance_heap(inst);
     int64_t v;
 
     CHECK(heap != NULL);
-    run_gp(inst, "store_i64", 2,
-           (struct lucet_val[]){ LUCET_VAL_I32(0x100), LUCET_VAL_I64(INT64_C(0x1122334455667788)) });
+    ctest_run_gp(inst, "store_i64", 2,
+                 (struct lucet_val[]){ LUCET_VAL_I32(0x100),
+                                       LUCET_VAL_I64(INT64_C(0x1122334455667788)) });
     memcpy(&v, heap + 0x100, sizeof v);
     CHECK_EQ_U64(v, INT64_C(0x1122334455667788));
     /* The last byte of the heap too. */
     guest_store_u8(inst, PAGE - 1, 0xa7);
     CHECK_EQ_INT(heap[PAGE - 1], 0xa7);
-    run_gp(inst, "fill", 3,
-           (struct lucet_val[]){ LUCET_VAL_I32(0x1800), LUCET_VAL_I32(300), LUCET_VAL_I32(0xee) });
+    ctest_run_gp(inst, "fill", 3,
+                 (struct lucet_val[]){ LUCET_VAL_I32(0x1800), LUCET_VAL_I32(300),
+                                       LUCET_VAL_I32(0xee) });
     for (int i = 0; i < 300; i++)
         if (heap[0x1800 + i] != 0xee) {
             CHECK_EQ_INT(heap[0x1800 + i], 0xee);
@@ -122,7 +92,7 @@ static void guest_writes_host_reads(void)
 static void host_writes_guest_reads(void)
 {
     struct lucet_region *region = region_with_heap(1, 16);
-    struct lucet_instance *inst = new_instance(region, mem_mod);
+    struct lucet_instance *inst = ctest_new_instance(region, mem_mod);
     uint8_t *heap = lucet_instance_heap(inst);
     int64_t v = INT64_C(-0x0102030405060708);
 
@@ -131,7 +101,8 @@ static void host_writes_guest_reads(void)
     memcpy(heap + 0x300, &v, sizeof v);
     CHECK_EQ_INT(guest_load_u8(inst, 0x200), 0xab);
     CHECK_EQ_INT(guest_load_u8(inst, PAGE - 1), 0x19);
-    CHECK_EQ_U64(run_gp(inst, "load_i64", 1, (struct lucet_val[]){ LUCET_VAL_I32(0x300) }), v);
+    CHECK_EQ_U64(ctest_run_gp(inst, "load_i64", 1, (struct lucet_val[]){ LUCET_VAL_I32(0x300) }),
+                 v);
     lucet_instance_release(inst);
     lucet_region_release(region);
 }
@@ -139,13 +110,14 @@ static void host_writes_guest_reads(void)
 static void heap_address_and_length(void)
 {
     struct lucet_region *region = region_with_heap(1, 16);
-    struct lucet_instance *inst = new_instance(region, mem_mod);
+    struct lucet_instance *inst = ctest_new_instance(region, mem_mod);
     uintptr_t heap = (uintptr_t)lucet_instance_heap(inst);
 
     /* The vmctx the guest receives is the heap base. */
-    CHECK_EQ_U64(run_gp(inst, "vmctx_addr", 0, NULL), heap);
-    CHECK_EQ_U64(run_gp(inst, "heap_base", 0, NULL), heap);
-    CHECK_EQ_U64(run_gp(inst, "globals_addr", 0, NULL), (uintptr_t)lucet_instance_globals(inst));
+    CHECK_EQ_U64(ctest_run_gp(inst, "vmctx_addr", 0, NULL), heap);
+    CHECK_EQ_U64(ctest_run_gp(inst, "heap_base", 0, NULL), heap);
+    CHECK_EQ_U64(ctest_run_gp(inst, "globals_addr", 0, NULL),
+                 (uintptr_t)lucet_instance_globals(inst));
     CHECK_EQ_U64(lucet_instance_heap_len(inst), PAGE);
     CHECK_EQ_U64(lucet_instance_heap_len64(inst), PAGE);
     CHECK_EQ_INT(guest_current_memory(inst), 1);
@@ -156,7 +128,7 @@ static void heap_address_and_length(void)
 static void instance_check_heap_edges(void)
 {
     struct lucet_region *region = region_with_heap(1, 16);
-    struct lucet_instance *inst = new_instance(region, mem_mod);
+    struct lucet_instance *inst = ctest_new_instance(region, mem_mod);
     uint8_t *heap = lucet_instance_heap(inst);
     uintptr_t len = lucet_instance_heap_len(inst);
 
@@ -191,7 +163,7 @@ static void instance_check_heap_edges(void)
 static void vmctx_check_heap_edges(void)
 {
     struct lucet_region *region = region_with_heap(1, 16);
-    struct lucet_instance *inst = new_instance(region, mem_mod);
+    struct lucet_instance *inst = ctest_new_instance(region, mem_mod);
     uintptr_t heap = (uintptr_t)lucet_instance_heap(inst);
     int64_t len = PAGE;
 
@@ -223,7 +195,7 @@ static void vmctx_check_heap_edges(void)
 static void host_grow_to_region_limit(void)
 {
     struct lucet_region *region = region_with_heap(1, 4);
-    struct lucet_instance *inst = new_instance(region, mem_mod);
+    struct lucet_instance *inst = ctest_new_instance(region, mem_mod);
     uint32_t prev = 12345;
     uint8_t *heap;
 
@@ -267,7 +239,7 @@ static void host_grow_to_region_limit(void)
 static void host_grow_in_steps_without_previous_pages(void)
 {
     struct lucet_region *region = region_with_heap(1, 4);
-    struct lucet_instance *inst = new_instance(region, mem_mod);
+    struct lucet_instance *inst = ctest_new_instance(region, mem_mod);
 
     for (uint64_t pages = 2; pages <= 4; pages++) {
         CHECK_OK(lucet_instance_grow_heap(inst, 1, NULL));
@@ -282,7 +254,7 @@ static void host_grow_in_steps_without_previous_pages(void)
 static void guest_grow_to_region_limit(void)
 {
     struct lucet_region *region = region_with_heap(1, 4);
-    struct lucet_instance *inst = new_instance(region, mem_mod);
+    struct lucet_instance *inst = ctest_new_instance(region, mem_mod);
     uint8_t *heap = lucet_instance_heap(inst);
 
     CHECK_EQ_INT(guest_grow(inst, 1), 1);
@@ -312,7 +284,7 @@ static void guest_grow_to_region_limit(void)
 static void module_maximum_below_region_limit(void)
 {
     struct lucet_region *region = region_with_heap(1, 16);
-    struct lucet_instance *inst = new_instance(region, max_mod);
+    struct lucet_instance *inst = ctest_new_instance(region, max_mod);
     uint32_t prev = 0;
 
     CHECK_OK(lucet_instance_grow_heap(inst, 2, &prev));
@@ -343,7 +315,7 @@ static void default_limit_is_sixteen_pages(void)
     uint32_t prev = 0;
 
     CHECK_OK(lucet_mmap_region_create(1, NULL, &region));
-    inst = new_instance(region, mem_mod);
+    inst = ctest_new_instance(region, mem_mod);
     CHECK_OK(lucet_instance_grow_heap(inst, 15, &prev));
     CHECK_EQ_INT(prev, 1);
     CHECK_EQ_U64(lucet_instance_heap_len(inst), 1u << 20);
@@ -373,7 +345,7 @@ static void four_gib_heap(void)
     uint32_t prev = 0;
 
     CHECK_OK(lucet_mmap_region_create(1, &limits, &region));
-    inst = new_instance(region, mem_mod);
+    inst = ctest_new_instance(region, mem_mod);
     CHECK_OK(lucet_instance_grow_heap(inst, 65534, &prev));
     CHECK_EQ_INT(prev, 1);
     CHECK_EQ_U64(lucet_instance_heap_len(inst), (4ull << 30) - PAGE);
@@ -396,15 +368,15 @@ static void four_gib_heap(void)
 static void regrown_memory_is_zero(void)
 {
     struct lucet_region *region = region_with_heap(1, 4);
-    struct lucet_instance *inst = new_instance(region, mem_mod);
+    struct lucet_instance *inst = ctest_new_instance(region, mem_mod);
     uint8_t *heap = lucet_instance_heap(inst);
 
     CHECK_OK(lucet_instance_grow_heap(inst, 3, NULL));
     memset(heap + PAGE, 0xff, 3 * PAGE);
     CHECK_OK(lucet_instance_reset(inst));
     CHECK_EQ_INT(guest_grow(inst, 3), 1);
-    CHECK_EQ_INT(run_gp(inst, "count_nonzero", 2,
-                        (struct lucet_val[]){ LUCET_VAL_I32(PAGE), LUCET_VAL_I32(3 * PAGE) }),
+    CHECK_EQ_INT(ctest_run_gp(inst, "count_nonzero", 2,
+                              (struct lucet_val[]){ LUCET_VAL_I32(PAGE), LUCET_VAL_I32(3 * PAGE) }),
                  0);
     lucet_instance_release(inst);
     lucet_region_release(region);

@@ -182,25 +182,6 @@ void ctest_start_hook(struct lucet_vmctx *vmctx)
 static struct lucet_dl_module *hostcall_mod;
 static struct lucet_region *region; /* 4-page heaps */
 
-static int64_t run_gp(struct lucet_instance *inst, const char *name, uintptr_t argc,
-                      const struct lucet_val *argv)
-{
-    struct lucet_state st;
-    enum lucet_error err = lucet_instance_run(inst, name, argc, argv);
-    int64_t v;
-
-    if (err != lucet_error_ok) {
-        printf("    running %s: %s (%s)\n", name, lucet_error_name(err), lucet_error_message());
-        ctest_case_failed = 1;
-        return INT64_MIN;
-    }
-    CHECK_OK(lucet_instance_state(inst, &st));
-    CHECK_EQ_INT(st.tag, lucet_state_tag_returned);
-    v = LUCET_UNTYPED_RETVAL_TO_I64(st.val.returned);
-    lucet_state_release(&st);
-    return v;
-}
-
 static struct lucet_instance *new_hostcall_instance(struct host_ctx *ctx)
 {
     struct lucet_instance *inst = NULL;
@@ -221,7 +202,8 @@ static void hostcall_resolved_from_global_symbol(void)
 
     lucet_instance_globals(inst)[0] = -17;
     memset(&probe, 0, sizeof probe);
-    CHECK_EQ_INT((int32_t)run_gp(inst, "call_probe", 1, (struct lucet_val[]){ LUCET_VAL_I32(300) }),
+    CHECK_EQ_INT((int32_t)ctest_run_gp(inst, "call_probe", 1,
+                                       (struct lucet_val[]){ LUCET_VAL_I32(300) }),
                  901);
     CHECK_EQ_INT(probe.calls, 1);
     CHECK_EQ_INT(probe.offset, 300);
@@ -251,7 +233,7 @@ static void hostcall_resolved_from_global_symbol(void)
     CHECK(probe.globals == lucet_instance_globals(inst));
     CHECK_EQ_INT(probe.global0, -17);
     CHECK_EQ_INT(lucet_instance_globals(inst)[0], 4242);
-    CHECK_EQ_INT(run_gp(inst, "get_global0", 0, NULL), 4242);
+    CHECK_EQ_INT(ctest_run_gp(inst, "get_global0", 0, NULL), 4242);
 
     /* lucet.h functions allowed in a hostcall saw the same instance, running. */
     CHECK(probe.inst_heap == heap);
@@ -301,8 +283,8 @@ static void terminate_with_payload(void)
     CHECK_EQ_INT(st.tag, lucet_state_tag_returned);
     lucet_state_release(&st);
     /* The reset cleared the guest's mark, and the instance runs again. */
-    CHECK_EQ_INT(run_gp(inst, "load_u8", 1, (struct lucet_val[]){ LUCET_VAL_I32(16) }), 0);
-    CHECK_EQ_INT(run_gp(inst, "get_global0", 0, NULL), 5);
+    CHECK_EQ_INT(ctest_run_gp(inst, "load_u8", 1, (struct lucet_val[]){ LUCET_VAL_I32(16) }), 0);
+    CHECK_EQ_INT(ctest_run_gp(inst, "get_global0", 0, NULL), 5);
 
     /* A NULL payload is reported as NULL. */
     CHECK_ERR(lucet_instance_run(inst, "terminate_with", 1,
@@ -323,14 +305,14 @@ static void hostcall_cannot_run_or_release(void)
 
     ctx.other = new_hostcall_instance(&other_ctx);
     memset(&reenter, 0, sizeof reenter);
-    CHECK_EQ_INT((int32_t)run_gp(inst, "call_reenter", 0, NULL), 1007);
+    CHECK_EQ_INT((int32_t)ctest_run_gp(inst, "call_reenter", 0, NULL), 1007);
     CHECK_ERR(reenter.run_err, lucet_error_invalid_argument);
     CHECK(reenter.run_message[0] != '\0');
     CHECK_ERR(reenter.run_other_err, lucet_error_invalid_argument);
     CHECK_STR_CONTAINS(reenter.release_message, "release");
     /* The outer run finished normally; both instances still run. */
-    CHECK_EQ_INT(run_gp(inst, "get_global0", 0, NULL), 5);
-    CHECK_EQ_INT(run_gp(ctx.other, "get_global0", 0, NULL), 5);
+    CHECK_EQ_INT(ctest_run_gp(inst, "get_global0", 0, NULL), 5);
+    CHECK_EQ_INT(ctest_run_gp(ctx.other, "get_global0", 0, NULL), 5);
     lucet_instance_release(ctx.other);
     lucet_instance_release(inst);
 }
@@ -363,7 +345,7 @@ static int32_t run_registered_guest(const char *name, uintptr_t argc, const stru
     CHECK_OK(lucet_dl_module_load(ctest_guest_path("core_registered.so"), &mod));
     CHECK_OK(lucet_region_new_instance(region, mod, &inst));
     if (inst != NULL)
-        result = (int32_t)run_gp(inst, name, argc, argv);
+        result = (int32_t)ctest_run_gp(inst, name, argc, argv);
     lucet_instance_release(inst);
     lucet_dl_module_release(mod);
     return result;
@@ -409,14 +391,14 @@ static void registration_leaves_loaded_modules_alone(void)
     /* registered_times_five is the registration in force from the case before. */
     CHECK_OK(lucet_dl_module_load(ctest_guest_path("core_registered.so"), &before));
     CHECK_OK(lucet_region_new_instance(region, before, &old_inst));
-    CHECK_EQ_INT((int32_t)run_gp(old_inst, "call_registered", 1, &four), 20);
+    CHECK_EQ_INT((int32_t)ctest_run_gp(old_inst, "call_registered", 1, &four), 20);
 
     CHECK_OK(lucet_hostcall_register("ctest_private", "ctest_registered_only",
                                      (void *)registered_triple));
     CHECK_OK(lucet_dl_module_load(ctest_guest_path("core_registered.so"), &again));
     CHECK_OK(lucet_region_new_instance(region, again, &again_inst));
-    CHECK_EQ_INT((int32_t)run_gp(again_inst, "call_registered", 1, &four), 20);
-    CHECK_EQ_INT((int32_t)run_gp(old_inst, "call_registered", 1, &four), 20);
+    CHECK_EQ_INT((int32_t)ctest_run_gp(again_inst, "call_registered", 1, &four), 20);
+    CHECK_EQ_INT((int32_t)ctest_run_gp(old_inst, "call_registered", 1, &four), 20);
 
     lucet_instance_release(old_inst);
     lucet_instance_release(again_inst);
@@ -425,7 +407,7 @@ static void registration_leaves_loaded_modules_alone(void)
 
     CHECK_OK(lucet_dl_module_load(ctest_guest_path("core_registered.so"), &after));
     CHECK_OK(lucet_region_new_instance(region, after, &new_inst));
-    CHECK_EQ_INT((int32_t)run_gp(new_inst, "call_registered", 1, &four), 13);
+    CHECK_EQ_INT((int32_t)ctest_run_gp(new_inst, "call_registered", 1, &four), 13);
     lucet_instance_release(new_inst);
     lucet_dl_module_release(after);
 }
@@ -451,7 +433,7 @@ static void terminating_start_function(void)
     start_hook_terminates = false;
     CHECK_OK(lucet_region_new_instance(one, mod, &inst));
     CHECK_EQ_INT(start_hook_calls, 2);
-    CHECK_EQ_INT(run_gp(inst, "ping", 0, NULL), 77);
+    CHECK_EQ_INT(ctest_run_gp(inst, "ping", 0, NULL), 77);
 
     /* A reset whose start function terminates fails the same way. */
     start_hook_terminates = true;
@@ -464,7 +446,7 @@ static void terminating_start_function(void)
     CHECK_ERR(lucet_instance_run(inst, "ping", 0, NULL), lucet_error_invalid_argument);
     start_hook_terminates = false;
     CHECK_OK(lucet_instance_reset(inst));
-    CHECK_EQ_INT(run_gp(inst, "ping", 0, NULL), 77);
+    CHECK_EQ_INT(ctest_run_gp(inst, "ping", 0, NULL), 77);
 
     lucet_instance_release(inst);
     lucet_region_release(one);

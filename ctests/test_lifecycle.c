@@ -23,28 +23,9 @@
 
 static struct lucet_dl_module *mem_mod;
 
-static int64_t run_gp(struct lucet_instance *inst, const char *name, uintptr_t argc,
-                      const struct lucet_val *argv)
-{
-    struct lucet_state st;
-    enum lucet_error err = lucet_instance_run(inst, name, argc, argv);
-    int64_t v;
-
-    if (err != lucet_error_ok) {
-        printf("    running %s: %s (%s)\n", name, lucet_error_name(err), lucet_error_message());
-        ctest_case_failed = 1;
-        return INT64_MIN;
-    }
-    CHECK_OK(lucet_instance_state(inst, &st));
-    CHECK_EQ_INT(st.tag, lucet_state_tag_returned);
-    v = LUCET_UNTYPED_RETVAL_TO_I64(st.val.returned);
-    lucet_state_release(&st);
-    return v;
-}
-
 static int32_t bump(struct lucet_instance *inst, int32_t x)
 {
-    return (int32_t)run_gp(inst, "bump", 1, (struct lucet_val[]){ LUCET_VAL_I32(x) });
+    return (int32_t)ctest_run_gp(inst, "bump", 1, (struct lucet_val[]){ LUCET_VAL_I32(x) });
 }
 
 static void check_state_tag(struct lucet_instance *inst, enum lucet_state_tag want)
@@ -77,35 +58,6 @@ static bool page_mapped(const void *addr)
     return mincore(start, (size_t)page, &vec) == 0 || errno != ENOMEM;
 }
 
-/*
- * The protection of the page holding addr, from /proc/self/maps: "r" and "w"
- * for readable and writable, "" for neither, "unmapped" when no mapping
- * holds it.
- */
-static const char *page_protection(const void *addr)
-{
-    static char prot[16];
-    char line[512];
-    FILE *f = fopen("/proc/self/maps", "r");
-
-    snprintf(prot, sizeof prot, "unmapped");
-    if (f == NULL)
-        return prot;
-    while (fgets(line, sizeof line, f) != NULL) {
-        unsigned long start, end;
-        char perms[8];
-
-        if (sscanf(line, "%lx-%lx %7s", &start, &end, perms) == 3 &&
-            (uintptr_t)addr >= start && (uintptr_t)addr < end) {
-            snprintf(prot, sizeof prot, "%s%s", perms[0] == 'r' ? "r" : "",
-                     perms[1] == 'w' ? "w" : "");
-            break;
-        }
-    }
-    fclose(f);
-    return prot;
-}
-
 static void embed_ctx_reaches_host_and_guest(void)
 {
     struct lucet_region *region = NULL;
@@ -117,20 +69,20 @@ static void embed_ctx_reaches_host_and_guest(void)
     CHECK_OK(lucet_region_new_instance(region, mem_mod, &without));
 
     CHECK(lucet_instance_embed_ctx(with) == &embedder_object);
-    CHECK_EQ_U64(run_gp(with, "get_delegate", 0, NULL), (uintptr_t)&embedder_object);
+    CHECK_EQ_U64(ctest_run_gp(with, "get_delegate", 0, NULL), (uintptr_t)&embedder_object);
     CHECK(lucet_instance_embed_ctx(without) == NULL);
-    CHECK_EQ_U64(run_gp(without, "get_delegate", 0, NULL), 0);
+    CHECK_EQ_U64(ctest_run_gp(without, "get_delegate", 0, NULL), 0);
 
     /* A reset keeps the embed ctx. */
     CHECK_OK(lucet_instance_reset(with));
     CHECK(lucet_instance_embed_ctx(with) == &embedder_object);
-    CHECK_EQ_U64(run_gp(with, "get_delegate", 0, NULL), (uintptr_t)&embedder_object);
+    CHECK_EQ_U64(ctest_run_gp(with, "get_delegate", 0, NULL), (uintptr_t)&embedder_object);
 
     /* An explicit NULL is the same as none. */
     lucet_instance_release(without);
     CHECK_OK(lucet_region_new_instance_with_ctx(region, mem_mod, NULL, &without));
     CHECK(lucet_instance_embed_ctx(without) == NULL);
-    CHECK_EQ_U64(run_gp(without, "get_delegate", 0, NULL), 0);
+    CHECK_EQ_U64(ctest_run_gp(without, "get_delegate", 0, NULL), 0);
 
     lucet_instance_release(with);
     lucet_instance_release(without);
@@ -146,7 +98,7 @@ static void new_and_reset_instances_report_returned(void)
     CHECK_OK(lucet_mmap_region_create(1, NULL, &region));
     CHECK_OK(lucet_region_new_instance(region, mem_mod, &inst));
     check_state_tag(inst, lucet_state_tag_returned);
-    run_gp(inst, "double_it", 1, (struct lucet_val[]){ LUCET_VAL_I32(4) });
+    ctest_run_gp(inst, "double_it", 1, (struct lucet_val[]){ LUCET_VAL_I32(4) });
     CHECK_OK(lucet_instance_reset(inst));
     check_state_tag(inst, lucet_state_tag_returned);
     /* A reset twice in a row is fine. */
@@ -209,10 +161,11 @@ static void region_released_before_its_instances(void)
     lucet_region_release(region);
 
     /* The instances keep the region's memory: they run, grow and reset. */
-    CHECK_EQ_INT((int32_t)run_gp(a, "double_it", 1, (struct lucet_val[]){ LUCET_VAL_I32(8) }), 16);
+    CHECK_EQ_INT((int32_t)ctest_run_gp(a, "double_it", 1, (struct lucet_val[]){ LUCET_VAL_I32(8) }),
+                 16);
     CHECK_OK(lucet_instance_grow_heap(b, 1, NULL));
-    run_gp(b, "store_u8", 2,
-           (struct lucet_val[]){ LUCET_VAL_I32(LUCET_WASM_PAGE_SIZE + 1), LUCET_VAL_I32(9) });
+    ctest_run_gp(b, "store_u8", 2,
+                 (struct lucet_val[]){ LUCET_VAL_I32(LUCET_WASM_PAGE_SIZE + 1), LUCET_VAL_I32(9) });
     CHECK_EQ_INT(lucet_instance_heap(b)[LUCET_WASM_PAGE_SIZE + 1], 9);
     CHECK_OK(lucet_instance_reset(b));
 
@@ -222,7 +175,8 @@ static void region_released_before_its_instances(void)
 
     lucet_instance_release(b);
     CHECK(page_mapped(heap_a));
-    CHECK_EQ_INT((int32_t)run_gp(a, "negate", 1, (struct lucet_val[]){ LUCET_VAL_I32(8) }), -8);
+    CHECK_EQ_INT((int32_t)ctest_run_gp(a, "negate", 1, (struct lucet_val[]){ LUCET_VAL_I32(8) }),
+                 -8);
     lucet_instance_release(a);
     /* The last instance gone, the reservation is unmapped. */
     CHECK(!page_mapped(heap_a));
@@ -283,6 +237,7 @@ static void released_slot_is_inaccessible(void)
     struct lucet_instance *inst = NULL;
     uint8_t *heap;
     int64_t *globals;
+    char heap_prot[16], grown_prot[16], globals_prot[16];
 
     CHECK_OK(lucet_mmap_region_create(1, NULL, &region));
     CHECK_OK(lucet_region_new_instance(region, mem_mod, &inst));
@@ -291,17 +246,20 @@ static void released_slot_is_inaccessible(void)
     globals = lucet_instance_globals(inst);
     heap[0] = 1;
     heap[LUCET_WASM_PAGE_SIZE] = 1;
-    CHECK(strcmp(page_protection(heap), "rw") == 0);
-    CHECK(strcmp(page_protection(globals), "rw") == 0);
+    CHECK(strcmp(ctest_page_protection(heap), "rw") == 0);
+    CHECK(strcmp(ctest_page_protection(globals), "rw") == 0);
     lucet_instance_release(inst);
 
-    if (strcmp(page_protection(heap), "") != 0 ||
-        strcmp(page_protection(heap + LUCET_WASM_PAGE_SIZE), "") != 0 ||
-        strcmp(page_protection(globals), "") != 0) {
+    /* Copies: each answer of ctest_page_protection overwrites the last. */
+    snprintf(heap_prot, sizeof heap_prot, "%s", ctest_page_protection(heap));
+    snprintf(grown_prot, sizeof grown_prot, "%s",
+             ctest_page_protection(heap + LUCET_WASM_PAGE_SIZE));
+    snprintf(globals_prot, sizeof globals_prot, "%s", ctest_page_protection(globals));
+    if (strcmp(heap_prot, "") != 0 || strcmp(grown_prot, "") != 0 ||
+        strcmp(globals_prot, "") != 0) {
         printf("    after release: heap page \"%s\", grown page \"%s\", globals \"%s\"; want "
                "\"\" (no access) for each\n",
-               page_protection(heap), page_protection(heap + LUCET_WASM_PAGE_SIZE),
-               page_protection(globals));
+               heap_prot, grown_prot, globals_prot);
         ctest_case_failed = 1;
     }
     lucet_region_release(region);
@@ -320,7 +278,8 @@ static void two_modules_in_one_region(void)
     CHECK_OK(lucet_region_new_instance(region, trivial, &t));
     CHECK(lucet_instance_heap(m) != lucet_instance_heap(t));
     CHECK_EQ_INT(bump(t, 40), 40);
-    CHECK_EQ_INT((int32_t)run_gp(m, "load_u8", 1, (struct lucet_val[]){ LUCET_VAL_I32(0) }), 'c');
+    CHECK_EQ_INT((int32_t)ctest_run_gp(m, "load_u8", 1, (struct lucet_val[]){ LUCET_VAL_I32(0) }),
+                 'c');
     CHECK_EQ_INT(bump(t, 2), 42);
     CHECK_EQ_INT(lucet_instance_globals(m)[0], 7);
     lucet_instance_release(m);

@@ -8,9 +8,6 @@
  *
  * Guests: core_trivial.so, core_mem.so.
  */
-#include <time.h>
-#include <unistd.h>
-
 #include "ctest.h"
 
 #define CAPACITY 4
@@ -19,28 +16,6 @@
 #define RSS_SLACK (2u << 20)
 
 static struct lucet_dl_module *trivial_mod, *mem_mod;
-
-/* Resident set size in bytes, from /proc/self/statm. */
-static uint64_t rss_bytes(void)
-{
-    FILE *f = fopen("/proc/self/statm", "r");
-    unsigned long size = 0, resident = 0;
-
-    if (f == NULL)
-        return 0;
-    if (fscanf(f, "%lu %lu", &size, &resident) != 2)
-        resident = 0;
-    fclose(f);
-    return (uint64_t)resident * (uint64_t)sysconf(_SC_PAGESIZE);
-}
-
-static double now(void)
-{
-    struct timespec ts;
-
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
 
 /* One create/run/release cycle; returns false (having reported it) on any failure. */
 static bool cycle(struct lucet_region *region, int i)
@@ -78,7 +53,7 @@ static void ten_thousand_cycles(void)
     struct lucet_region *region = NULL;
     struct lucet_instance *insts[CAPACITY + 1];
     uint64_t before, after;
-    double start;
+    long long start;
     int i;
 
     CHECK_OK(lucet_mmap_region_create(CAPACITY, NULL, &region));
@@ -91,16 +66,17 @@ static void ten_thousand_cycles(void)
     for (i = 0; i < WARMUP_CYCLES && cycle(region, i); i++)
         ;
     CHECK_EQ_INT(i, WARMUP_CYCLES);
-    before = rss_bytes();
+    before = ctest_resident_bytes();
     CHECK(before > 0);
 
-    start = now();
+    start = ctest_now_ns();
     for (i = 0; i < CYCLES && cycle(region, i); i++)
         ;
     CHECK_EQ_INT(i, CYCLES);
-    after = rss_bytes();
+    after = ctest_resident_bytes();
     printf("    %d cycles in %.2f s; resident %llu KiB before, %llu KiB after\n", CYCLES,
-           now() - start, (unsigned long long)(before >> 10), (unsigned long long)(after >> 10));
+           (double)(ctest_now_ns() - start) / 1e9, (unsigned long long)(before >> 10),
+           (unsigned long long)(after >> 10));
     CHECK(after < before + RSS_SLACK);
 
     /* Every slot came back. */
@@ -120,7 +96,7 @@ static void released_heap_memory_is_returned(void)
     uint64_t before, after;
 
     CHECK_OK(lucet_mmap_region_create(CAPACITY, NULL, &region));
-    before = rss_bytes();
+    before = ctest_resident_bytes();
     for (int round = 0; round < 50; round++) {
         struct lucet_instance *insts[CAPACITY];
 
@@ -135,7 +111,7 @@ static void released_heap_memory_is_returned(void)
         for (int i = 0; i < CAPACITY; i++)
             lucet_instance_release(insts[i]);
     }
-    after = rss_bytes();
+    after = ctest_resident_bytes();
     printf("    resident %llu KiB before, %llu KiB after\n", (unsigned long long)(before >> 10),
            (unsigned long long)(after >> 10));
     /* Kept pages would amount to CAPACITY MiB. */

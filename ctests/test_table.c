@@ -17,12 +17,13 @@ static struct lucet_dl_module *mod;
 static struct lucet_region *region;
 static struct lucet_instance *inst;
 
+/* Runs element `index` of table `table`, which must return; gives back its return registers. */
 static struct lucet_untyped_retval run_idx_ok(uint32_t table, uint32_t index, uintptr_t argc,
                                               const struct lucet_val *argv)
 {
     struct lucet_untyped_retval rv;
-    struct lucet_state st;
     enum lucet_error err = lucet_instance_run_func_idx(inst, table, index, argc, argv);
+    char what[64];
 
     memset(&rv, 0, sizeof rv);
     if (err != lucet_error_ok) {
@@ -31,28 +32,17 @@ static struct lucet_untyped_retval run_idx_ok(uint32_t table, uint32_t index, ui
         ctest_case_failed = 1;
         return rv;
     }
-    CHECK_OK(lucet_instance_state(inst, &st));
-    CHECK_EQ_INT(st.tag, lucet_state_tag_returned);
-    rv = st.val.returned;
-    lucet_state_release(&st);
+    snprintf(what, sizeof what, "table %u element %u", table, index);
+    ctest_get_returned(inst, what, &rv);
     return rv;
 }
 
+/* Runs export `name` with the first `argc` of a, b, c; gives back rax (INT64_MIN on failure). */
 static int64_t run_export(const char *name, int32_t a, int32_t b, int32_t c, uintptr_t argc)
 {
     struct lucet_val argv[] = { LUCET_VAL_I32(a), LUCET_VAL_I32(b), LUCET_VAL_I32(c) };
-    struct lucet_state st;
-    int64_t v;
 
-    if (lucet_instance_run(inst, name, argc, argv) != lucet_error_ok ||
-        lucet_instance_state(inst, &st) != lucet_error_ok) {
-        printf("    running %s: %s\n", name, lucet_error_message());
-        ctest_case_failed = 1;
-        return INT64_MIN;
-    }
-    v = LUCET_UNTYPED_RETVAL_TO_I64(st.val.returned);
-    lucet_state_release(&st);
-    return v;
+    return ctest_run_gp(inst, name, argc, argv);
 }
 
 static void run_each_element(void)
@@ -143,12 +133,8 @@ static void guest_sees_element_addresses(void)
 
 int main(void)
 {
-    if (lucet_dl_module_load(ctest_guest_path("core_mem.so"), &mod) != lucet_error_ok ||
-        lucet_mmap_region_create(1, NULL, &region) != lucet_error_ok ||
-        lucet_region_new_instance(region, mod, &inst) != lucet_error_ok) {
-        printf("FAIL setup: %s\n", lucet_error_message());
+    if (!ctest_setup_instance("core_mem.so", 1, &mod, &region, &inst))
         return 1;
-    }
     RUN_CASE(run_each_element);
     RUN_CASE(empty_element);
     RUN_CASE(table_index_out_of_range);
@@ -156,8 +142,6 @@ int main(void)
     RUN_CASE(element_arguments_are_checked);
     RUN_CASE(guest_calls_through_table);
     RUN_CASE(guest_sees_element_addresses);
-    lucet_instance_release(inst);
-    lucet_region_release(region);
-    lucet_dl_module_release(mod);
+    ctest_teardown_instance(mod, region, inst);
     CTEST_EXIT();
 }

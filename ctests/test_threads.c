@@ -96,14 +96,15 @@ out:
     return NULL;
 }
 
-static void concurrent_runs_in_shared_region(void)
+/* Runs `body` on THREADS workers at once; a worker's failures fail the case. */
+static void run_workers(void *(*body)(void *))
 {
     struct worker workers[THREADS];
 
     memset(workers, 0, sizeof workers);
     for (int i = 0; i < THREADS; i++) {
         workers[i].id = i;
-        CHECK_EQ_INT(pthread_create(&workers[i].thread, NULL, run_own_instances, &workers[i]), 0);
+        CHECK_EQ_INT(pthread_create(&workers[i].thread, NULL, body, &workers[i]), 0);
     }
     for (int i = 0; i < THREADS; i++) {
         CHECK_EQ_INT(pthread_join(workers[i].thread, NULL), 0);
@@ -112,6 +113,11 @@ static void concurrent_runs_in_shared_region(void)
             ctest_case_failed = 1;
         }
     }
+}
+
+static void concurrent_runs_in_shared_region(void)
+{
+    run_workers(run_own_instances);
 }
 
 static struct lucet_region *churn_region;
@@ -138,22 +144,10 @@ static void *churn(void *arg)
 
 static void concurrent_create_and_release(void)
 {
-    struct worker workers[THREADS];
     struct lucet_instance *insts[THREADS + 1];
 
     CHECK_OK(lucet_mmap_region_create(THREADS, NULL, &churn_region));
-    memset(workers, 0, sizeof workers);
-    for (int i = 0; i < THREADS; i++) {
-        workers[i].id = i;
-        CHECK_EQ_INT(pthread_create(&workers[i].thread, NULL, churn, &workers[i]), 0);
-    }
-    for (int i = 0; i < THREADS; i++) {
-        CHECK_EQ_INT(pthread_join(workers[i].thread, NULL), 0);
-        if (workers[i].failures != 0) {
-            printf("    %d failures, first: %s\n", workers[i].failures, workers[i].first_failure);
-            ctest_case_failed = 1;
-        }
-    }
+    run_workers(churn);
     /* Every slot is free again. */
     for (int i = 0; i < THREADS; i++)
         CHECK_OK(lucet_region_new_instance(churn_region, mod, &insts[i]));
