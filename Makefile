@@ -92,15 +92,17 @@ $(BUILD)/ctests/%: ctests/%.cc ctests/ctest.h $(HEADERS) lib
 	@mkdir -p $(@D)
 	$(CXX) $(CFLAGS) $(WARN) -std=c++11 -pedantic -Iinclude -o $@ $< $(HOST_LIBS)
 
+# The lucet_werror tag compiles the library's C with -Werror (see */werror.go).
 vet:
-	$(GO) vet ./...
+	$(GO) vet -tags lucet_werror ./...
+	$(GO) build -tags lucet_werror -o /dev/null ./capi
 
 fmt-check:
 	@out=$$(gofmt -l $$(git ls-files '*.go' 2>/dev/null || find . -name '*.go')); \
 	if [ -n "$$out" ]; then echo "not gofmt-clean: $$out"; exit 1; fi
 
 gotest:
-	$(GO) test -count=1 ./...
+	$(GO) test -tags lucet_werror -count=1 ./...
 
 ctest: lib $(CTESTS) $(GUESTS) $(BUILD)/examples/guest.so
 	BUILD=$(BUILD) sh ctests/run.sh $(CTESTS)
