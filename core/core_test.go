@@ -163,6 +163,7 @@ func TestLoaderRejectsBadObjects(t *testing.T) {
 	}{
 		{notELF, ErrDl, "cannot load"},
 		{"/nonexistent/module.so", ErrDl, "cannot load"},
+		{"", ErrInvalidArgument, "empty"},
 		{guests["no_descriptor"], ErrDl, "no lucet_module"},
 		{guests["bad_magic"], ErrModule, "magic"},
 		{guests["bad_count"], ErrModule, "exports"},
@@ -419,6 +420,9 @@ func TestFaultsFromGo(t *testing.T) {
 			t.Errorf("%s: %v, want a runtime fault", c.name, err)
 			continue
 		}
+		if inst.State() != StateFault {
+			t.Errorf("%s: state %d, want fault", c.name, inst.State())
+		}
 		f, ok := inst.Fault()
 		if !ok || f.TrapCode != c.code || f.Fatal {
 			t.Errorf("%s: fault %+v, want code %d, not fatal", c.name, f, c.code)
@@ -427,8 +431,8 @@ func TestFaultsFromGo(t *testing.T) {
 			t.Errorf("%s: fault address %#x, want %#x", c.name, f.Addr, c.addr)
 		}
 		// A non-fatal fault leaves the instance runnable.
-		if rv, err := inst.Run("add", I32(2), I32(2)); err != nil || rv.I32() != 4 {
-			t.Errorf("%s: run after the fault = %d, %v", c.name, rv.I32(), err)
+		if rv, err := inst.Run("add", I32(2), I32(2)); err != nil || rv.I32() != 4 || inst.State() != StateReturned {
+			t.Errorf("%s: run after the fault = %d, %v, state %d", c.name, rv.I32(), err, inst.State())
 		}
 	}
 }

@@ -53,12 +53,3 @@ func (inst *Instance) Fault() (Fault, bool) {
 		Description: C.GoString(&buf[0]),
 	}, true
 }
-
-// TerminatedInfo returns the pointer a hostcall gave lucet_vmctx_terminate,
-// and false when the instance's state is not terminated.
-func (inst *Instance) TerminatedInfo() (uintptr, bool) {
-	if inst.page == nil || inst.page.f.state != StateTerminated {
-		return 0, false
-	}
-	return uintptr(inst.page.f.terminated_info), true
-}

@@ -341,9 +341,6 @@ func InstanceFromPage(p unsafe.Pointer) *Instance {
 // Page returns the instance page, the struct lucet_instance * of the C API.
 func (inst *Instance) Page() unsafe.Pointer { return unsafe.Pointer(inst.page) }
 
-// Module returns the instance's module.
-func (inst *Instance) Module() *Module { return inst.module }
-
 // Heap returns the accessible heap. It is valid until the heap grows or the
 // instance is reset or released.
 func (inst *Instance) Heap() []byte {

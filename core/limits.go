@@ -1,7 +1,5 @@
 package core
 
-import "fmt"
-
 const (
 	hostPageSize = 4096
 	// WasmPageSize is the unit of heap growth.
@@ -77,10 +75,4 @@ func (l Limits) checkFits() error {
 		}
 	}
 	return nil
-}
-
-// String formats the limits for messages.
-func (l Limits) String() string {
-	return fmt.Sprintf("heap memory %d, heap address space %d, stack %d, globals %d",
-		l.HeapMemorySize, l.HeapAddressSpaceSize, l.StackSize, l.GlobalsSize)
 }

@@ -13,7 +13,6 @@ package core
 import "C"
 
 import (
-	"fmt"
 	"sort"
 	"sync"
 	"unsafe"
@@ -58,6 +57,10 @@ const (
 // LoadModule opens the shared object at path, validates its lucet_module
 // descriptor against the object's own segments and resolves its imports.
 func LoadModule(path string) (*Module, error) {
+	// dlopen("") would hand back the main program.
+	if path == "" {
+		return nil, errorf(CodeInvalidArgument, "module path is empty")
+	}
 	cpath := C.CString(path)
 	defer C.free(unsafe.Pointer(cpath))
 
@@ -116,19 +119,6 @@ var openObjects = struct {
 	sync.Mutex
 	users map[unsafe.Pointer]int
 }{users: map[unsafe.Pointer]int{}}
-
-// Path returns the path the module was loaded from.
-func (m *Module) Path() string { return m.path }
-
-// ExportNames returns the names of the module's exports, sorted.
-func (m *Module) ExportNames() []string {
-	n := int(m.desc.export_count)
-	names := make([]string, n)
-	for i, e := range unsafe.Slice(m.loaded.sorted_exports, n) {
-		names[i] = C.GoString(e.name)
-	}
-	return names
-}
 
 // Release drops the owner's reference; the object is unloaded once no
 // instance of it remains. Releasing twice is a no-op.
@@ -246,5 +236,3 @@ func (m *Module) buildIndex() {
 	}
 	m.loaded = l
 }
-
-func (m *Module) String() string { return fmt.Sprintf("module %s", m.path) }

@@ -7,7 +7,6 @@ package core
 import "C"
 
 import (
-	"fmt"
 	"math/bits"
 	"sync"
 	"unsafe"
@@ -101,12 +100,6 @@ func NewRegion(capacity uint64, limits *Limits) (*Region, error) {
 	return r, nil
 }
 
-// Limits returns the region's limits.
-func (r *Region) Limits() Limits { return r.limits }
-
-// Capacity returns the number of slots.
-func (r *Region) Capacity() int { return r.capacity }
-
 // FreeSlots returns how many slots are not in use.
 func (r *Region) FreeSlots() int {
 	r.mu.Lock()
@@ -174,8 +167,4 @@ func (r *Region) slotMem(slot int, off, n uintptr) []byte {
 func (r *Region) slotBase(slot int) unsafe.Pointer {
 	// SAFETY: the mapping outlives every slot handed out (live > 0 keeps it).
 	return unsafe.Pointer(&r.mem[uintptr(slot)*r.layout.size])
-}
-
-func (r *Region) String() string {
-	return fmt.Sprintf("region of %d slots (%s)", r.capacity, r.limits)
 }
