@@ -130,11 +130,11 @@ LUCET_API enum lucet_error lucet_region_new_instance_with_ctx(const struct lucet
  * resolves its imports (registered hostcalls first, then the process's global
  * symbols by field name).
  *
- * Errors: invalid_argument (NULL path or mod_out), dl (the file cannot be
- * loaded as a shared object, or lacks the descriptor), module (wrong magic,
- * wrong ABI version, a count or pointer that does not fit the object, an
- * inconsistent table or signature), symbol_not_found (an import cannot be
- * resolved; the message names it).
+ * Errors: invalid_argument (NULL or empty path, NULL mod_out), dl (the
+ * file cannot be loaded as a shared object, or lacks the descriptor),
+ * module (wrong magic, wrong ABI version, a count or pointer that does not
+ * fit the object, an inconsistent table or signature), symbol_not_found
+ * (an import cannot be resolved; the message names it).
  * The module is owned by the caller: release it with lucet_dl_module_release.
  * Thread-safe. Hostcall: no.
  */
