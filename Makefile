@@ -13,6 +13,7 @@ VERSION := 0.1.0
 SOVERSION := 0
 
 GO ?= go
+PYTHON ?= python3
 CC ?= gcc
 CXX ?= g++
 CFLAGS ?= -O2 -g
@@ -36,7 +37,7 @@ GUEST_C := $(wildcard ctests/guests/*.c)
 GUEST_S := $(wildcard ctests/guests/*.S)
 GUESTS := $(GUEST_C:ctests/guests/%.c=$(BUILD)/ctests/guests/%.so) $(GUEST_S:ctests/guests/%.S=$(BUILD)/ctests/guests/%.so)
 
-.PHONY: all lib demo test gotest ctest header-check install-check vet fmt-check install clean bench
+.PHONY: all lib demo test gotest ctest header-check ctypes-check install-check vet fmt-check install clean bench
 
 all: lib $(BUILD)/lucet.pc $(BUILD)/examples/demo $(BUILD)/examples/guest.so
 
@@ -110,10 +111,13 @@ ctest: lib $(CTESTS) $(GUESTS) $(BUILD)/examples/guest.so
 header-check:
 	CC="$(CC)" CXX="$(CXX)" sh ctests/header_check.sh
 
+ctypes-check: lib $(BUILD)/examples/guest.so
+	$(PYTHON) ctests/ctypes_check.py $(BUILD)
+
 install-check: lib $(BUILD)/examples/guest.so
 	BUILD=$(BUILD) sh ctests/install_check.sh
 
-test: vet fmt-check gotest ctest header-check install-check
+test: vet fmt-check gotest ctest header-check ctypes-check install-check
 
 bench: lib
 	$(MAKE) -C bench

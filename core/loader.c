@@ -6,10 +6,12 @@
 #define _GNU_SOURCE
 #include <dlfcn.h>
 #include <link.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <string.h>
 
 #include "loader.h"
+#include "lucet_vmctx.h"
 
 struct segment_search {
     const struct link_map *map;
@@ -62,9 +64,29 @@ int lucet_loader_segments(void *handle, struct lucet_segment *out, int max)
     return search.found ? search.count : -1;
 }
 
+/*
+ * Guest modules call the lucet_vmctx_* functions by name, and the dynamic
+ * linker resolves those in the global scope. A host that loaded liblucet
+ * with RTLD_LOCAL (Python's ctypes does, by default) left it out of that
+ * scope; opening it again with RTLD_NOLOAD | RTLD_GLOBAL puts it in,
+ * without loading anything. When this code is linked into a program rather
+ * than a library, the program is already global and this changes nothing.
+ */
+static void make_runtime_global(void)
+{
+    Dl_info self;
+
+    if (dladdr((void *)lucet_vmctx_get_heap, &self) != 0 && self.dli_fname != NULL)
+        dlopen(self.dli_fname, RTLD_NOW | RTLD_NOLOAD | RTLD_GLOBAL);
+}
+
 void *lucet_loader_open(const char *path, char *err, size_t errlen)
 {
-    void *handle = dlopen(path, RTLD_NOW | RTLD_LOCAL);
+    static pthread_once_t once = PTHREAD_ONCE_INIT;
+    void *handle;
+
+    pthread_once(&once, make_runtime_global);
+    handle = dlopen(path, RTLD_NOW | RTLD_LOCAL);
 
     if (handle == NULL) {
         const char *msg = dlerror();
