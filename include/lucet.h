@@ -293,10 +293,15 @@ LUCET_API enum lucet_error lucet_instance_set_fatal_handler(struct lucet_instanc
                                                             lucet_fatal_handler fatal_handler);
 
 /*
- * Sets the function asked first about every fault in this instance's guest
- * code. It runs inside the signal handler: it must be async-signal-safe and
- * must not call lucet_instance_run*, _reset or _release. NULL restores the
- * default (always lucet_signal_behavior_default).
+ * Sets the function asked first about every fault while this instance
+ * runs, in guest code or in a hostcall it called (trap->code tells them
+ * apart only as far as classification can; a hostcall's fault is fatal
+ * unless the handler answers continue or terminate). It runs inside the
+ * signal handler: it must be async-signal-safe and must not call
+ * lucet_instance_run*, _reset or _release. After it answers continue,
+ * release and reset also wipe and close the whole heap reservation, in
+ * case it opened memory there. NULL restores the default (always
+ * lucet_signal_behavior_default).
  * Errors: invalid_argument (NULL inst). Hostcall: no.
  */
 LUCET_API enum lucet_error lucet_instance_set_signal_handler(struct lucet_instance *inst,
