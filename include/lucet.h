@@ -294,9 +294,8 @@ LUCET_API enum lucet_error lucet_instance_set_fatal_handler(struct lucet_instanc
 
 /*
  * Sets the function asked first about every fault while this instance
- * runs, in guest code or in a hostcall it called (trap->code tells them
- * apart only as far as classification can; a hostcall's fault is fatal
- * unless the handler answers continue or terminate). It runs inside the
+ * runs, in guest code or in a hostcall it called (a hostcall's fault is
+ * fatal unless the handler answers continue or terminate). It runs inside the
  * signal handler: it must be async-signal-safe and must not call
  * lucet_instance_run*, _reset or _release. After it answers continue,
  * release and reset also wipe and close the whole heap reservation, in
