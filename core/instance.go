@@ -227,10 +227,7 @@ func (inst *Instance) Reset() error {
 	// Discard the heap in use (or the whole reservation, as in wipeSlot),
 	// the stack, globals and signal stack; close what grew past the
 	// initial size.
-	heapLen := uintptr(p.f.heap_len)
-	if p.f.guard_maybe_open != 0 {
-		heapLen = uintptr(r.limits.HeapAddressSpaceSize)
-	}
+	heapLen := inst.heapToWipe()
 	for _, part := range []struct{ off, n uintptr }{
 		{lay.heap, heapLen},
 		{lay.stack, lay.size - lay.stack},
@@ -294,16 +291,23 @@ func (inst *Instance) Release() error {
 // place and the signal stack discarded.
 func (inst *Instance) wipeSlot() {
 	r, lay := inst.region, inst.region.layout
-	heapLen := uintptr(r.limits.HeapAddressSpaceSize)
-	if inst.page != nil && inst.page.f.guard_maybe_open == 0 {
-		heapLen = uintptr(inst.page.f.heap_len)
-	}
+	heapLen := inst.heapToWipe()
 	if heapLen > 0 {
 		replaceWithInaccessible(r.slotMem(inst.slot, lay.heap, heapLen))
 	}
 	replaceWithInaccessible(r.slotMem(inst.slot, lay.stack, lay.sigstackGuard-lay.stack))
 	clear(r.slotMem(inst.slot, 0, instancePageSize))
 	unix.Madvise(r.slotMem(inst.slot, lay.sigstack, sigstackSize), unix.MADV_DONTNEED)
+}
+
+// heapToWipe is how much of the heap reservation may hold the tenant's
+// data: the heap in use, or all of it when the instance page is not set up
+// yet or an embedder's signal handler may have opened pages past the heap.
+func (inst *Instance) heapToWipe() uintptr {
+	if inst.page == nil || inst.page.f.guard_maybe_open != 0 {
+		return uintptr(inst.region.limits.HeapAddressSpaceSize)
+	}
+	return uintptr(inst.page.f.heap_len)
 }
 
 // replaceWithInaccessible maps zeroed PROT_NONE memory over mem.

@@ -32,17 +32,24 @@ func DefaultLimits() Limits {
 	}
 }
 
-// Validate reports the first limit that cannot be used, by name.
-func (l Limits) Validate() error {
-	for _, f := range []struct {
-		name string
-		v    uint64
-	}{
+// namedLimit is one limit with its C field name, for messages.
+type namedLimit struct {
+	name string
+	v    uint64
+}
+
+func (l Limits) named() []namedLimit {
+	return []namedLimit{
 		{"heap_memory_size", l.HeapMemorySize},
 		{"heap_address_space_size", l.HeapAddressSpaceSize},
 		{"stack_size", l.StackSize},
 		{"globals_size", l.GlobalsSize},
-	} {
+	}
+}
+
+// Validate reports the first limit that cannot be used, by name.
+func (l Limits) Validate() error {
+	for _, f := range l.named() {
 		if f.v%hostPageSize != 0 {
 			return errorf(CodeInvalidArgument, "%s %d is not a multiple of %d", f.name, f.v, hostPageSize)
 		}
@@ -61,15 +68,7 @@ func (l Limits) Validate() error {
 // being below the address space also keeps the slot size arithmetic far
 // from overflowing.
 func (l Limits) checkFits() error {
-	for _, f := range []struct {
-		name string
-		v    uint64
-	}{
-		{"heap_memory_size", l.HeapMemorySize},
-		{"heap_address_space_size", l.HeapAddressSpaceSize},
-		{"stack_size", l.StackSize},
-		{"globals_size", l.GlobalsSize},
-	} {
+	for _, f := range l.named() {
 		if f.v >= userAddressSpace {
 			return errorf(CodeLimitsExceeded, "%s %d is larger than the address space", f.name, f.v)
 		}
